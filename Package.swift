@@ -1,0 +1,171 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Module boundaries follow ../shared/DESIGN.md §3. Edges go one way:
+// executables -> DropStreamDaemon -> (Database, BigCommerceAPI, Core, Systemd, Control).
+// dropstreamctl links only DropStreamControl and ArgumentParser.
+// BigCommerceSandbox shares no code with BigCommerceAPI on purpose (DESIGN §8).
+
+let package = Package(
+    name: "DropStream",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dropstreamd", targets: ["dropstreamd"]),
+        .executable(name: "dropstreamctl", targets: ["dropstreamctl"]),
+        .executable(name: "bigcommerce-sandbox", targets: ["bigcommerce-sandbox"]),
+        .library(name: "BigCommerceAPI", targets: ["BigCommerceAPI"]),
+        .library(name: "BigCommerceSandbox", targets: ["BigCommerceSandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // MARK: systemd
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "DropStreamSystemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: BigCommerce
+        .target(
+            name: "BigCommerceAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BigCommerceSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+
+        // MARK: domain, storage, control contract
+        .target(name: "DropStreamCore"),
+        .target(
+            name: "DropStreamDatabase",
+            dependencies: [
+                "DropStreamCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "DropStreamControl",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
+        // MARK: the daemon
+        .target(
+            name: "DropStreamDaemon",
+            dependencies: [
+                "DropStreamCore",
+                "DropStreamDatabase",
+                "DropStreamControl",
+                "DropStreamSystemd",
+                "BigCommerceAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        // MARK: executables (thin mains)
+        .executableTarget(
+            name: "dropstreamd",
+            dependencies: [
+                "DropStreamDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "dropstreamctl",
+            dependencies: [
+                "DropStreamControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "bigcommerce-sandbox",
+            dependencies: [
+                "BigCommerceSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: tests (Swift Testing only)
+        .testTarget(name: "DropStreamSystemdTests", dependencies: ["DropStreamSystemd"]),
+        .testTarget(
+            name: "BigCommerceAPITests",
+            dependencies: ["BigCommerceAPI", "BigCommerceSandbox"]
+        ),
+        .testTarget(
+            name: "BigCommerceSandboxTests",
+            dependencies: [
+                "BigCommerceSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "DropStreamCoreTests", dependencies: ["DropStreamCore"]),
+        .testTarget(
+            name: "DropStreamDatabaseTests",
+            dependencies: [
+                "DropStreamDatabase",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "DropStreamDaemonTests",
+            dependencies: [
+                "DropStreamDaemon",
+                "DropStreamControl",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Spawns the built binaries; depends on them so `swift test` builds them first.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "dropstreamd",
+                "dropstreamctl",
+                "bigcommerce-sandbox",
+                "DropStreamControl",
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

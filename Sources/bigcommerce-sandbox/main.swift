@@ -1,0 +1,1 @@
+print("bigcommerce-sandbox: not built yet")

@@ -1,0 +1,1 @@
+print("dropstreamctl: not built yet")

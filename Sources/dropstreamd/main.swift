@@ -1,0 +1,1 @@
+print("dropstreamd: not built yet")
