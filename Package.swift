@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "dropstreamd", targets: ["dropstreamd"]),
         .executable(name: "dropstreamctl", targets: ["dropstreamctl"]),
         .executable(name: "bigcommerce-sandbox", targets: ["bigcommerce-sandbox"]),
+        .executable(name: "dropstream-bench", targets: ["dropstream-bench"]),
         .library(name: "BigCommerceAPI", targets: ["BigCommerceAPI"]),
         .library(name: "BigCommerceSandbox", targets: ["BigCommerceSandbox"]),
     ],
@@ -122,6 +123,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Benchmarks print figures; tests assert behaviour (README, Performance).
+        .executableTarget(
+            name: "dropstream-bench",
+            dependencies: [
+                "BigCommerceSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
 

@@ -1,0 +1,1 @@
+print("dropstream-bench: no scenarios yet")
