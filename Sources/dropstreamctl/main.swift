@@ -1,1 +1,0 @@
-print("dropstreamctl: not built yet")
