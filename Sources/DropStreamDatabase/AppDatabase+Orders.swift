@@ -1,0 +1,273 @@
+import DropStreamCore
+import Foundation
+import GRDB
+
+// The sync engine's side of the queue: upserts, store-side cancellations, the pass commit
+// (DESIGN §5), and the operator's listings (DESIGN §2 flow 6).
+
+/// What an upsert did to the queue.
+public struct UpsertResult: Sendable, Hashable {
+    public enum Change: String, Sendable, Hashable, Codable {
+        /// A new order entered the queue (`ready`, or `held` with the given reason).
+        case inserted
+        /// A known, unclaimed order was changed in the store; its payload was replaced.
+        case updated
+        /// A claimed order was changed in the store; it stays claimed and is flagged.
+        case changedAfterClaim
+        /// Same or older `dateModified` than already stored: nothing to do.
+        case unchanged
+        /// The order is already shipped or cancelled here; the store status was recorded only.
+        case terminal
+    }
+    public var orderId: Int64
+    public var change: Change
+}
+
+/// What a store-side cancellation did to the queue.
+public enum CancellationResult: Sendable, Hashable {
+    /// The order (ready or held) is now `cancelled`.
+    case cancelled(orderId: Int64)
+    /// The order is claimed: it stays claimed and is flagged `cancelledInStore`.
+    case flaggedWhileClaimed(orderId: Int64)
+    /// Already shipped, cancelled or flagged, or the news is older than what is stored.
+    case unchanged(orderId: Int64)
+    /// The order was never imported; nothing to cancel.
+    case unknownOrder
+}
+
+/// Counts of one pass commit.
+public struct PassCounts: Sendable, Hashable, Codable {
+    public var seen = 0
+    public var new = 0
+    public var updated = 0
+    public var cancelled = 0
+    public init() {}
+}
+
+extension AppDatabase {
+    /// Upserts one order seen in the store's import status, idempotently on
+    /// `(storeId, externalOrderId, dateModified)`:
+    /// new → `ready` (or `held` with `order.holdReason`) + event `imported`;
+    /// changed while ready/held → payload replaced + event `updated`;
+    /// changed while claimed → stays claimed, `changedAfterClaim` set + event `changed_after_claim`.
+    @discardableResult
+    public func upsertImportedOrder(storeId: Int64, _ order: ImportedOrder, now: Date = Date()) async throws -> UpsertResult {
+        try await writer.write { db in try Self.upsert(db, storeId: storeId, order, now: now) }
+    }
+
+    /// Applies a known order leaving the import status: ready/held → `cancelled` + event;
+    /// claimed → flagged `cancelledInStore` + event (the worker is told; shipping needs force).
+    @discardableResult
+    public func cancelOrder(storeId: Int64, _ cancellation: StoreSideCancellation, now: Date = Date()) async throws
+        -> CancellationResult
+    {
+        try await writer.write { db in try Self.cancel(db, storeId: storeId, cancellation, now: now) }
+    }
+
+    /// Commits one sync pass (or one page of it) in ONE transaction: the upserts, the store-side
+    /// cancellations, and — when `watermark` is not nil — the store's new watermark. A crash
+    /// before the commit leaves everything as before, so the pass simply repeats (DESIGN §5).
+    ///
+    /// - Parameters:
+    ///   - watermark: the store's server time at the start of the pass; `nil` keeps the old one
+    ///     (a backfill committing page by page).
+    ///   - kind: a `.full` pass with a watermark also records `lastFullPassAt`.
+    @discardableResult
+    public func commitPass(
+        storeId: Int64, kind: SyncPassKind, upserts: [ImportedOrder], cancellations: [StoreSideCancellation] = [],
+        watermark: Date?, now: Date = Date()
+    ) async throws -> PassCounts {
+        try await writer.write { db in
+            guard try StoreRecord.exists(db, key: storeId) else {
+                throw AppDatabaseError.storeNotFound("with id \(storeId)")
+            }
+            var counts = PassCounts()
+            for order in upserts {
+                counts.seen += 1
+                switch try Self.upsert(db, storeId: storeId, order, now: now).change {
+                case .inserted: counts.new += 1
+                case .updated, .changedAfterClaim: counts.updated += 1
+                case .unchanged, .terminal: break
+                }
+            }
+            for cancellation in cancellations {
+                counts.seen += 1
+                switch try Self.cancel(db, storeId: storeId, cancellation, now: now) {
+                case .cancelled, .flaggedWhileClaimed: counts.cancelled += 1
+                case .unchanged, .unknownOrder: break
+                }
+            }
+            if let watermark {
+                try db.execute(
+                    sql: """
+                        INSERT INTO syncCursor (storeId, watermark, lastFullPassAt, updatedAt) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (storeId) DO UPDATE SET
+                          watermark = excluded.watermark,
+                          lastFullPassAt = coalesce(excluded.lastFullPassAt, syncCursor.lastFullPassAt),
+                          updatedAt = excluded.updatedAt
+                        """,
+                    arguments: [storeId, watermark, kind == .full ? watermark : nil, now])
+            }
+            return counts
+        }
+    }
+
+    /// The store's sync cursor; `nil` = never synced (the next pass is full).
+    public func syncCursor(for storeId: Int64) async throws -> SyncCursorRecord? {
+        try await writer.read { db in try SyncCursorRecord.fetchOne(db, key: storeId) }
+    }
+
+    // MARK: Reading
+
+    /// One order by id.
+    public func order(id: Int64) async throws -> FulfillmentOrderRecord? {
+        try await writer.read { db in try FulfillmentOrderRecord.fetchOne(db, key: id) }
+    }
+
+    /// One order by its store and the store's order id.
+    public func order(storeId: Int64, externalOrderId: String) async throws -> FulfillmentOrderRecord? {
+        try await writer.read { db in
+            try FulfillmentOrderRecord
+                .filter(FulfillmentOrderRecord.Columns.storeId == storeId
+                    && FulfillmentOrderRecord.Columns.externalOrderId == externalOrderId)
+                .fetchOne(db)
+        }
+    }
+
+    /// Orders for Review Order Status, newest first: optionally one store, one state, and only
+    /// those changed at or after `since`.
+    public func orders(
+        store storeId: Int64? = nil, state: OrderState? = nil, since: Date? = nil, limit: Int = 100
+    ) async throws -> [FulfillmentOrderRecord] {
+        guard limit > 0 else { throw AppDatabaseError.invalidArgument("The limit must be positive (got \(limit)).") }
+        return try await writer.read { db in
+            typealias C = FulfillmentOrderRecord.Columns
+            var request = FulfillmentOrderRecord.all()
+            if let storeId { request = request.filter(C.storeId == storeId) }
+            if let state { request = request.filter(C.state == state.rawValue) }
+            if let since { request = request.filter(C.updatedAt >= since) }
+            return try request.order(C.createdAt.desc, C.id.desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// An order's history, oldest first.
+    public func events(forOrder orderId: Int64) async throws -> [OrderEventRecord] {
+        try await writer.read { db in
+            try OrderEventRecord
+                .filter(OrderEventRecord.Columns.orderId == orderId)
+                .order(OrderEventRecord.Columns.id)
+                .fetchAll(db)
+        }
+    }
+
+    // MARK: Transactions' building blocks
+
+    static func upsert(_ db: Database, storeId: Int64, _ order: ImportedOrder, now: Date) throws -> UpsertResult {
+        typealias C = FulfillmentOrderRecord.Columns
+        let payload = try JSONText.encode(order.payload)
+        let existing = try FulfillmentOrderRecord
+            .filter(C.storeId == storeId && C.externalOrderId == order.externalOrderID)
+            .fetchOne(db)
+        guard let existing else {
+            let state: OrderState = order.holdReason == nil ? .ready : .held
+            let inserted = try FulfillmentOrderRecord.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO fulfillmentOrder
+                      (storeId, externalOrderId, state, storeStatusId, dateModified, payload, holdReason, createdAt, updatedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                    """,
+                arguments: [storeId, order.externalOrderID, state, order.storeStatusID, order.dateModified, payload,
+                            order.holdReason, now, now])!
+            var detail = ["storeStatusId": String(order.storeStatusID)]
+            detail["holdReason"] = order.holdReason
+            try appendEvent(db, orderId: inserted.id, kind: .imported, from: nil, to: state, actor: .sync,
+                            detail: detail, at: now)
+            return UpsertResult(orderId: inserted.id, change: .inserted)
+        }
+        // Idempotence: only a strictly newer store modification time changes anything.
+        guard order.dateModified.databaseText > existing.dateModified.databaseText else {
+            return UpsertResult(orderId: existing.id, change: .unchanged)
+        }
+        let detail = ["storeStatusId": String(order.storeStatusID)]
+        switch existing.state {
+        case .ready, .held:
+            try db.execute(
+                sql: "UPDATE fulfillmentOrder SET payload = ?, storeStatusId = ?, dateModified = ?, updatedAt = ? WHERE id = ?",
+                arguments: [payload, order.storeStatusID, order.dateModified, now, existing.id])
+            try appendEvent(db, orderId: existing.id, kind: .updated, from: nil, to: nil, actor: .sync,
+                            detail: detail, at: now)
+            return UpsertResult(orderId: existing.id, change: .updated)
+        case .claimed:
+            // The worker keeps its claim; the flag tells it (and the operator) to look again.
+            try db.execute(
+                sql: """
+                    UPDATE fulfillmentOrder SET payload = ?, storeStatusId = ?, dateModified = ?, changedAfterClaim = 1,
+                      updatedAt = ? WHERE id = ?
+                    """,
+                arguments: [payload, order.storeStatusID, order.dateModified, now, existing.id])
+            var flagged = detail
+            flagged["claimedBy"] = existing.claimedBy
+            try appendEvent(db, orderId: existing.id, kind: .changedAfterClaim, from: nil, to: nil, actor: .sync,
+                            detail: flagged, at: now)
+            return UpsertResult(orderId: existing.id, change: .changedAfterClaim)
+        case .shipped, .cancelled:
+            // Terminal here: keep what was shipped/cancelled, remember what the store says now.
+            try db.execute(
+                sql: "UPDATE fulfillmentOrder SET storeStatusId = ?, dateModified = ?, updatedAt = ? WHERE id = ?",
+                arguments: [order.storeStatusID, order.dateModified, now, existing.id])
+            return UpsertResult(orderId: existing.id, change: .terminal)
+        }
+    }
+
+    static func cancel(_ db: Database, storeId: Int64, _ cancellation: StoreSideCancellation, now: Date) throws
+        -> CancellationResult
+    {
+        typealias C = FulfillmentOrderRecord.Columns
+        guard let existing = try FulfillmentOrderRecord
+            .filter(C.storeId == storeId && C.externalOrderId == cancellation.externalOrderID)
+            .fetchOne(db)
+        else { return .unknownOrder }
+        // Older news than what is stored changes nothing (a repeated or overlapping pass).
+        guard cancellation.dateModified.databaseText >= existing.dateModified.databaseText else {
+            return .unchanged(orderId: existing.id)
+        }
+        let detail = ["storeStatusId": String(cancellation.storeStatusID), "reason": cancellation.reason]
+        switch existing.state {
+        case .ready, .held:
+            try db.execute(
+                sql: """
+                    UPDATE fulfillmentOrder SET state = 'cancelled', holdReason = NULL, storeStatusId = ?, dateModified = ?,
+                      updatedAt = ? WHERE id = ?
+                    """,
+                arguments: [cancellation.storeStatusID, cancellation.dateModified, now, existing.id])
+            try appendEvent(db, orderId: existing.id, kind: .cancelled, from: existing.state, to: .cancelled,
+                            actor: .sync, detail: detail, at: now)
+            return .cancelled(orderId: existing.id)
+        case .claimed where !existing.cancelledInStore:
+            try db.execute(
+                sql: """
+                    UPDATE fulfillmentOrder SET cancelledInStore = 1, storeStatusId = ?, dateModified = ?, updatedAt = ?
+                    WHERE id = ?
+                    """,
+                arguments: [cancellation.storeStatusID, cancellation.dateModified, now, existing.id])
+            var flagged = detail
+            flagged["claimedBy"] = existing.claimedBy
+            try appendEvent(db, orderId: existing.id, kind: .cancelledInStore, from: nil, to: nil, actor: .sync,
+                            detail: flagged, at: now)
+            return .flaggedWhileClaimed(orderId: existing.id)
+        case .claimed, .shipped, .cancelled:
+            return .unchanged(orderId: existing.id)
+        }
+    }
+
+    /// Appends one history row; every transition calls it inside the transition's transaction.
+    static func appendEvent(
+        _ db: Database, orderId: Int64, kind: OrderEventKind, from: OrderState?, to: OrderState?,
+        actor: EventActor, detail: [String: String]?, at: Date
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO orderEvent (orderId, at, kind, fromState, toState, actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [orderId, at, kind, from, to, actor, try detail.map { try JSONText.encode($0) }])
+    }
+}
