@@ -1,0 +1,61 @@
+import DropStreamControl
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// An error the control API reports to its client with a status and a stable code.
+struct ControlAPIError: HTTPResponseError {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+
+    static func notFound(_ message: String) -> Self { .init(status: .notFound, code: "not_found", message: message) }
+    static func internalError(_ message: String) -> Self { .init(status: .internalServerError, code: "internal", message: message) }
+    static func unavailable(_ message: String) -> Self { .init(status: .serviceUnavailable, code: "unavailable", message: message) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        try ControlJSON.response(ControlErrorBody(code: code, message: message), status: status)
+    }
+}
+
+/// JSON bodies in the control API's one encoding (``ControlAPI/makeEncoder()``).
+enum ControlJSON {
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try ControlAPI.makeEncoder().encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}
+
+/// Builds the control API application: Hummingbird on the Unix socket (DESIGN §7).
+enum ControlServer {
+    static func makeApplication(
+        socketPath: String,
+        routes: ControlRoutes,
+        readiness: Readiness,
+        logger: Logger
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        routes.register(on: router)
+        router.get("/**") { request, _ -> Response in
+            throw ControlAPIError.notFound("no such control API route: \(request.method) \(request.uri.path)")
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "dropstreamd"),
+            onServerRunning: { _ in
+                // The socket exists only now; 0660 lets the dropstream group in and nobody else.
+                if chmod(socketPath, 0o660) != 0 {
+                    logger.error("cannot set the control socket's mode", metadata: ["socket": .string(socketPath), "errno": .stringConvertible(errno)])
+                }
+                logger.info("control socket listening", metadata: ["socket": .string(socketPath)])
+                await readiness.mark(.controlSocketListening)
+            },
+            logger: logger
+        )
+    }
+}

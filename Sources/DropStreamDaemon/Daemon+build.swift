@@ -1,0 +1,122 @@
+import DropStreamDatabase
+import DropStreamSystemd
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Why the daemon could not start, with the exit code the README documents for it.
+public struct DaemonStartupError: Error, CustomStringConvertible, Sendable {
+    /// `sysexits.h` codes, so systemd's `RestartPreventExitStatus=` can tell them apart.
+    public enum Code: Int32, Sendable {
+        /// EX_DATAERR: the database belongs to a newer dropstreamd or is damaged; a restart cannot help.
+        case unusableDatabase = 65
+        /// EX_CANTCREAT: the state directory or database file cannot be created.
+        case cannotCreate = 73
+        /// EX_TEMPFAIL: another dropstreamd holds the state directory or the socket.
+        case alreadyRunning = 75
+    }
+
+    public var code: Code
+    public var message: String
+
+    public var description: String { message }
+}
+
+/// A built daemon: the service group plus what must stay open while it runs.
+public struct Daemon: Sendable {
+    /// Run this; it returns after a graceful shutdown.
+    public let serviceGroup: ServiceGroup
+    /// The database, opened and migrated.
+    public let database: AppDatabase
+    /// The control socket the daemon will listen on.
+    public let socketPath: String
+    let stateLock: StateDirectoryLock
+
+    /// Runs the group, then removes the control socket.
+    public func run() async throws {
+        defer {
+            unlink(socketPath)
+            stateLock.release()
+        }
+        try await serviceGroup.run()
+    }
+}
+
+/// The composition root (STYLE §2): everything the daemon runs is built here, from one
+/// validated configuration. `dropstreamd`'s `main` and the tests both call it.
+///
+/// Start-up work that can fail happens before the group runs — lock the state directory,
+/// open and migrate the database, check the socket path — so READY=1 (sent by
+/// ``SystemdLifecycleService`` once the socket listens) means the daemon is usable.
+public func buildDaemon(
+    configuration: DaemonConfiguration,
+    loader: ConfigurationLoader,
+    logLevel: LogLevelControl,
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    logger: Logger
+) async throws(DaemonStartupError) -> Daemon {
+    let stateLock = try StateDirectoryLock.acquire(directory: configuration.stateDirectory)
+
+    let database: AppDatabase
+    do {
+        database = try AppDatabase.open(path: configuration.databasePath)
+    } catch {
+        stateLock.release()
+        throw DaemonStartupError(code: .unusableDatabase, message: "cannot open the database \(configuration.databasePath): \(error)")
+    }
+
+    do {
+        if try ControlSocket.prepare(path: configuration.controlSocketPath) == .replacedStale {
+            logger.notice("replaced a stale control socket left by a previous run", metadata: ["socket": .string(configuration.controlSocketPath)])
+        }
+    } catch {
+        stateLock.release()
+        let code: DaemonStartupError.Code = if case .inUse = error { .alreadyRunning } else { .cannotCreate }
+        throw DaemonStartupError(code: code, message: error.description)
+    }
+
+    let notifier = SystemdNotifier(environment: environment, logger: logger)
+    let readiness = Readiness()
+    let health = HealthMonitor(stallTimeout: configuration.stallTimeout)
+    let statusBoard = StatusBoard(initial: "Starting", notifier: notifier)
+    let configurationStore = ConfigurationStore(configuration)
+
+    let controlServer = ControlServer.makeApplication(
+        socketPath: configuration.controlSocketPath,
+        routes: ControlRoutes(database: database, health: health, startedAt: Date(), logger: logger),
+        readiness: readiness,
+        logger: logger
+    )
+    let housekeeping = HousekeepingService(
+        database: database, health: health, statusBoard: statusBoard,
+        interval: configuration.healthCheckInterval, logger: logger
+    )
+    let reload = ReloadService(
+        loader: loader, configuration: configurationStore, logLevel: logLevel, notifier: notifier,
+        readiness: readiness, statusBoard: statusBoard, logger: logger
+    )
+    let systemd = SystemdLifecycleService(
+        notifier: notifier, readiness: readiness, health: health, statusBoard: statusBoard,
+        watchdogTimeout: SystemdNotifier.watchdogInterval(environment: environment), logger: logger
+    )
+
+    var groupConfiguration = ServiceGroupConfiguration(
+        services: [
+            .init(service: controlServer),
+            .init(service: housekeeping),
+            .init(service: reload),
+            // Last, so it is the first to hear of a shutdown (see SystemdLifecycleService).
+            .init(service: systemd),
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+    )
+    groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+    groupConfiguration.maximumCancellationDuration = .seconds(2)
+    return Daemon(
+        serviceGroup: ServiceGroup(configuration: groupConfiguration),
+        database: database,
+        socketPath: configuration.controlSocketPath,
+        stateLock: stateLock
+    )
+}

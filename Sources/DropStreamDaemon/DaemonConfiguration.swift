@@ -1,0 +1,112 @@
+import DropStreamControl
+import Foundation
+import Logging
+
+/// The daemon's whole configuration: one validated value, read once at start and again on SIGHUP.
+///
+/// Layered flags > environment (`DROPSTREAM_*`) > file > defaults; see ``ConfigurationLoader``.
+/// Every key is listed in ``ConfigurationKey`` and documented in `etc/dropstream/dropstreamd.yaml`
+/// and the README.
+public struct DaemonConfiguration: Sendable, Equatable {
+    /// The file the configuration was read from, or nil when none existed at the default path.
+    public var sourceFile: String?
+    /// Where the database and generated keys live (`state_directory`).
+    public var stateDirectory: String
+    /// The control socket (`control.socket`).
+    public var controlSocketPath: String
+    /// Threshold for log messages (`log.level`).
+    public var logLevel: Logger.Level
+    /// A loop that reports no progress for this long counts as stalled (`health.stall_timeout`).
+    public var stallTimeout: Duration
+    /// How often housekeeping probes the database and refreshes `STATUS=` (`health.check_interval`).
+    public var healthCheckInterval: Duration
+    /// The most a graceful shutdown may take before the daemon exits anyway (`shutdown.timeout`).
+    public var shutdownTimeout: Duration
+    /// Where systemd put our credentials (`$CREDENTIALS_DIRECTORY`), if anywhere.
+    public var credentialsDirectory: String?
+
+    /// The SQLite database file inside the state directory.
+    public var databasePath: String { stateDirectory + "/dropstream.sqlite" }
+
+    /// Keys whose change needs a restart: SIGHUP keeps the running value and says so.
+    /// Only `log.level` applies at once today.
+    public func keysNeedingRestart(comparedTo new: DaemonConfiguration) -> [ConfigurationKey] {
+        var keys: [ConfigurationKey] = []
+        if stateDirectory != new.stateDirectory { keys.append(.stateDirectory) }
+        if controlSocketPath != new.controlSocketPath { keys.append(.controlSocket) }
+        if stallTimeout != new.stallTimeout { keys.append(.stallTimeout) }
+        if healthCheckInterval != new.healthCheckInterval { keys.append(.healthCheckInterval) }
+        if shutdownTimeout != new.shutdownTimeout { keys.append(.shutdownTimeout) }
+        return keys
+    }
+}
+
+/// Every configuration key, with its documentation. The file, the environment and the flags
+/// all use these names; the environment spells them `DROPSTREAM_` + upper case with `.` → `_`.
+public enum ConfigurationKey: String, CaseIterable, Sendable {
+    case stateDirectory = "state_directory"
+    case controlSocket = "control.socket"
+    case logLevel = "log.level"
+    case stallTimeout = "health.stall_timeout"
+    case healthCheckInterval = "health.check_interval"
+    case shutdownTimeout = "shutdown.timeout"
+
+    /// The environment variable that overrides this key.
+    public var environmentName: String {
+        "DROPSTREAM_" + rawValue.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+}
+
+/// An invalid configuration. The daemon prints it and exits 78 (EX_CONFIG).
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The offending key, when one is to blame.
+    public var key: String?
+    /// What is wrong and what would be right.
+    public var reason: String
+
+    public init(key: String?, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let key { return "configuration key '\(key)': \(reason)" }
+        return "configuration: \(reason)"
+    }
+}
+
+/// Parses the value syntaxes the configuration accepts.
+enum ConfigurationValue {
+    /// `250ms`, `30s`, `5m`, `1h`, `1d`, or a bare number of seconds.
+    static func duration(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            let number = trimmed.dropLast(suffix.count)
+            // "5ms" must not be read as "5m" + "s": only accept when the rest is a plain number.
+            guard let value = Double(number), value.isFinite, value >= 0 else { continue }
+            return .milliseconds(Int64((value * scale * 1000).rounded()))
+        }
+        if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 {
+            return .milliseconds(Int64((seconds * 1000).rounded()))
+        }
+        return nil
+    }
+
+    static func logLevel(_ text: String) -> Logger.Level? {
+        Logger.Level(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased())
+    }
+
+    static let logLevelNames = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+}
+
+extension Duration {
+    /// `1m30s`-style rendering for messages and status lines.
+    var humanDescription: String {
+        let total = components.seconds
+        if total == 0 { return "\(components.attoseconds / 1_000_000_000_000_000)ms" }
+        if total < 60 { return "\(total)s" }
+        if total < 3600 { return total % 60 == 0 ? "\(total / 60)m" : "\(total / 60)m\(total % 60)s" }
+        return total % 3600 == 0 ? "\(total / 3600)h" : "\(total / 3600)h\((total % 3600) / 60)m"
+    }
+}

@@ -1,0 +1,62 @@
+/// Decides whether the daemon is making progress, which gates systemd's watchdog pings.
+///
+/// Each long-running loop reports progress under its name; a loop that has not reported for
+/// longer than the stall timeout, or a failing database probe, makes the daemon unhealthy,
+/// and the watchdog pings stop so systemd restarts a wedged daemon (STYLE §8, like
+/// timesyncd pinging from its event loop rather than from a timer of its own).
+public actor HealthMonitor {
+    /// The verdict at one moment.
+    public struct Assessment: Sendable, Equatable {
+        /// Every loop reported recently and the database answered.
+        public var isHealthy: Bool { problems.isEmpty }
+        /// One sentence per stalled loop or failing check.
+        public var problems: [String]
+    }
+
+    private let stallTimeout: Duration
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private var lastProgress: [String: ContinuousClock.Instant] = [:]
+    private var databaseProblem: String?
+
+    /// - Parameters:
+    ///   - stallTimeout: how long a loop may go without reporting progress.
+    ///   - now: the clock; tests pass their own to move time without sleeping.
+    public init(stallTimeout: Duration, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+        self.stallTimeout = stallTimeout
+        self.now = now
+    }
+
+    /// Starts watching a loop; it counts as having made progress now.
+    public func register(loop name: String) {
+        lastProgress[name] = now()
+    }
+
+    /// Stops watching a loop (it ended on purpose).
+    public func unregister(loop name: String) {
+        lastProgress[name] = nil
+    }
+
+    /// The loop did a unit of work, or waited on purpose and woke up.
+    public func reportProgress(loop name: String) {
+        lastProgress[name] = now()
+    }
+
+    /// The result of the latest database probe: nil when it worked.
+    public func reportDatabase(problem: String?) {
+        databaseProblem = problem
+    }
+
+    /// The current verdict.
+    public func assess() -> Assessment {
+        let current = now()
+        var problems: [String] = []
+        for (name, last) in lastProgress.sorted(by: { $0.key < $1.key }) {
+            let silence = last.duration(to: current)
+            if silence > stallTimeout {
+                problems.append("\(name) made no progress for \(silence.humanDescription) (limit \(stallTimeout.humanDescription))")
+            }
+        }
+        if let databaseProblem { problems.append("database: \(databaseProblem)") }
+        return Assessment(problems: problems)
+    }
+}

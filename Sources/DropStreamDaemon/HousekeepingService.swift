@@ -1,0 +1,61 @@
+import DropStreamCore
+import DropStreamDatabase
+import Logging
+import ServiceLifecycle
+
+/// The daemon's own heartbeat loop: probes the database with a small write, refreshes the
+/// `STATUS=` line, and reports progress to the ``HealthMonitor``. If the database wedges (a
+/// full disk, a lock held forever) this loop stops reporting and the watchdog pings stop.
+struct HousekeepingService: Service {
+    static let loopName = "housekeeping"
+
+    let database: AppDatabase
+    let health: HealthMonitor
+    let statusBoard: StatusBoard
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await health.register(loop: Self.loopName)
+        defer { Task { [health] in await health.unregister(loop: Self.loopName) } }
+        try? await cancelWhenGracefulShutdown {
+            var lastProblem: String?
+            while true {
+                let problem = await probeDatabase()
+                if problem != lastProblem {
+                    if let problem {
+                        logger.error("database check failed", metadata: ["error": .string(problem)])
+                    } else if lastProblem != nil {
+                        logger.notice("database check passes again")
+                    }
+                    lastProblem = problem
+                }
+                await health.reportDatabase(problem: problem)
+                await statusBoard.update(await statusLine(databaseProblem: problem))
+                await health.reportProgress(loop: Self.loopName)
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    private func probeDatabase() async -> String? {
+        do {
+            try await database.checkHealth()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// "2 stores active (3 connected), 12 orders ready, 2 held" — what `systemctl status` shows.
+    private func statusLine(databaseProblem: String?) async -> String {
+        if let databaseProblem { return "Degraded: database check failed: \(databaseProblem)" }
+        guard let summary = try? await database.statusSummary() else { return "Degraded: database cannot be read" }
+        let connected = summary.stores.filter { $0.key != .disconnected }.values.reduce(0, +)
+        let active = summary.stores[.active] ?? 0
+        let ready = summary.orders[.ready] ?? 0
+        let held = summary.orders[.held] ?? 0
+        let claimed = summary.orders[.claimed] ?? 0
+        return "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
+    }
+}

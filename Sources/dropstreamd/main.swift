@@ -1,1 +1,0 @@
-print("dropstreamd: not built yet")

@@ -1,0 +1,95 @@
+import Foundation
+
+/// A real `AF_UNIX`/`SOCK_DGRAM` socket that plays systemd's part: a spawned daemon gets its
+/// path as `NOTIFY_SOCKET` and every `sd_notify` datagram lands here.
+final class NotifySocket: @unchecked Sendable {
+    /// One datagram, parsed into its `KEY=value` assignments, with when it arrived.
+    struct Message: Sendable, CustomStringConvertible {
+        var fields: [String: String]
+        var receivedAt: ContinuousClock.Instant
+        var raw: String
+        var description: String { raw.replacingOccurrences(of: "\n", with: " | ") }
+    }
+
+    let path: String
+    private let descriptor: Int32
+    // Only touched from the one test task that owns this socket; hence @unchecked.
+    private var received: [Message] = []
+    private var consumed = 0
+
+    init(directory: URL) throws {
+        path = directory.appendingPathComponent("notify.sock").path
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw TestFailure("socket(): \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = self.path
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: path.utf8)
+            buffer[path.utf8.count] = 0
+        }
+        let descriptor = self.descriptor
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else { throw TestFailure("bind(\(path)): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit {
+        close(descriptor)
+        unlink(path)
+    }
+
+    /// Every message received so far, including ones already consumed.
+    var all: [Message] {
+        drain()
+        return received
+    }
+
+    /// Waits for the next unconsumed message that satisfies `predicate`; earlier non-matching
+    /// messages are consumed too. Polls with a deadline instead of sleeping a fixed time.
+    func next(timeout: Duration = .seconds(30), matching predicate: (Message) -> Bool) async throws -> Message {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            drain()
+            while consumed < received.count {
+                let message = received[consumed]
+                consumed += 1
+                if predicate(message) { return message }
+            }
+            guard ContinuousClock.now < deadline else {
+                throw TestFailure("no matching sd_notify message within \(timeout); got: \(received.map(\.description))")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Waits for a message that sets `key` (to `value` when given).
+    func next(setting key: String, to value: String? = nil, timeout: Duration = .seconds(30)) async throws -> Message {
+        try await next(timeout: timeout) { message in
+            guard let actual = message.fields[key] else { return false }
+            return value == nil || actual == value
+        }
+    }
+
+    private func drain() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { return }
+            let raw = String(decoding: buffer[0..<count], as: UTF8.self)
+            var fields: [String: String] = [:]
+            for line in raw.split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "=") else { continue }
+                fields[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            }
+            received.append(Message(fields: fields, receivedAt: .now, raw: raw))
+        }
+    }
+}
+
+/// A failure with a message, for helpers that cannot use `#expect`.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
