@@ -50,6 +50,24 @@ public struct ControlClient: Sendable {
         try await get(ControlAPI.Path.status, as: StatusResponse.self)
     }
 
+    /// Sends `body` as JSON with `method` and decodes the JSON response.
+    public func send<Body: Encodable, Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: Body, as type: Response.Type
+    ) async throws(ControlClientError) -> Response {
+        let data: Data
+        do {
+            data = try ControlAPI.makeEncoder().encode(body)
+        } catch {
+            throw .transport(detail: "cannot encode the request: \(error)")
+        }
+        return try await send(method: method, path: path, body: data, as: type)
+    }
+
+    /// Sends a request without a body (`POST`, `DELETE`) and decodes the JSON response.
+    public func send<Response: Decodable>(_ method: HTTPMethod, _ path: String, as type: Response.Type) async throws(ControlClientError) -> Response {
+        try await send(method: method, path: path, body: nil, as: type)
+    }
+
     /// Sends a `GET` and decodes a JSON response.
     public func get<Response: Decodable>(_ path: String, as type: Response.Type) async throws(ControlClientError) -> Response {
         try await send(method: .GET, path: path, body: nil, as: type)
