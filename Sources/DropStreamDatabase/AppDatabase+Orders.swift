@@ -117,6 +117,17 @@ extension AppDatabase {
         try await writer.read { db in try SyncCursorRecord.fetchOne(db, key: storeId) }
     }
 
+    /// Records a non-transition event in an order's history (an error the operator should see,
+    /// the store status flipped on claim, ...). Transitions record their own events.
+    public func recordOrderEvent(
+        _ orderId: Int64, kind: OrderEventKind, actor: EventActor, detail: [String: String]? = nil, now: Date = Date()
+    ) async throws {
+        try await writer.write { db in
+            _ = try Self.fetchOrder(db, orderId)
+            try Self.appendEvent(db, orderId: orderId, kind: kind, from: nil, to: nil, actor: actor, detail: detail, at: now)
+        }
+    }
+
     // MARK: Reading
 
     /// One order by id.

@@ -96,7 +96,7 @@ public final class AppDatabase: Sendable {
 
     /// Creates the file with mode 0600 if it is missing, and tightens an existing one to 0600.
     private static func createPrivateFile(atPath path: String) throws {
-        let fd = Glibc_open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        let fd = posixOpen(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw AppDatabaseError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
@@ -119,7 +119,7 @@ public final class AppDatabase: Sendable {
 }
 
 /// `open(2)` under a name that does not collide with `AppDatabase.open`.
-private func Glibc_open(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
     #if canImport(Glibc)
     return Glibc.open(path, flags, mode)
     #elseif canImport(Musl)

@@ -218,3 +218,50 @@ import Testing
         }
     }
 }
+
+@Suite struct QueueEdgeTests {
+    @Test func expiredLeaseOfAnOrderCancelledInTheStoreEndsCancelled() async throws {
+        try await withDatabase { database in
+            let store = try await seedStore(database, orders: 1)
+            let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
+            try await database.cancelOrder(
+                storeId: store.id,
+                StoreSideCancellation(externalOrderID: "1", storeStatusID: 4, dateModified: at(5), reason: "refunded"),
+                now: at(6))
+            let rescued = try await database.rescueExpiredLeases(now: at(61))
+            #expect(rescued.map(\.state) == [.cancelled])
+            #expect(try await database.claim(limit: 1, worker: "w2", lease: .seconds(60), now: at(62)).isEmpty)
+            #expect(try await database.events(forOrder: order.id).last?.toState == .cancelled)
+        }
+    }
+
+    @Test func storeChangesToAShippedOrderAreRecordedOnly() async throws {
+        try await withDatabase { database in
+            let store = try await seedStore(database, orders: 1)
+            let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
+            try await database.ship(
+                order.id,
+                ShipmentConfirmation(idempotencyKey: "k", trackingNumber: "T", carrier: "ups",
+                                     items: [ShipmentItem(lineID: "L1", quantity: 1)]),
+                actor: .worker("w1"), now: at(1))
+            let result = try await database.upsertImportedOrder(
+                storeId: store.id, importedOrder("1", modified: at(10), status: 2, quantity: 9), now: at(11))
+            #expect(result.change == .terminal)
+            let after = try #require(try await database.order(id: order.id))
+            #expect(after.state == .shipped && after.storeStatusId == 2 && after.payload.lines.first?.quantity == 1)
+        }
+    }
+
+    @Test func nonTransitionEventsCanBeRecorded() async throws {
+        try await withDatabase { database in
+            try await seedStore(database, orders: 1)
+            let order = try #require(try await database.orders().first)
+            try await database.recordOrderEvent(order.id, kind: .error, actor: .pusher, detail: ["error": "503"], now: at(5))
+            let last = try #require(try await database.events(forOrder: order.id).last)
+            #expect(last.kind == .error && last.fromState == nil && last.toState == nil && last.detail == ["error": "503"])
+            await #expect(throws: AppDatabaseError.orderNotFound(999)) {
+                try await database.recordOrderEvent(999, kind: .error, actor: .pusher)
+            }
+        }
+    }
+}
