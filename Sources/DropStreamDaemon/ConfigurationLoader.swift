@@ -90,6 +90,39 @@ public struct ConfigurationLoader: Sendable {
         }
 
         let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
+
+        var listen = ListenAddress(host: "127.0.0.1", port: 8780)
+        if let text = value(.callbackListen) {
+            guard let parsed = ListenAddress(parsing: text) else {
+                throw ConfigurationError(key: ConfigurationKey.callbackListen.rawValue, reason: "'\(text)' is not host:port (e.g. 127.0.0.1:8780 or [::1]:8780)")
+            }
+            listen = parsed
+        }
+        let publicURL = try httpURL(value(.callbackPublicURL), key: .callbackPublicURL) ?? "http://\(listen)"
+        let apiBaseURL = try httpURL(value(.bigCommerceAPIBaseURL), key: .bigCommerceAPIBaseURL) ?? "https://api.bigcommerce.com"
+        let loginBaseURL = try httpURL(value(.bigCommerceLoginBaseURL), key: .bigCommerceLoginBaseURL) ?? "https://login.bigcommerce.com"
+
+        let secretFile = try path(value(.bigCommerceClientSecretFile), key: .bigCommerceClientSecretFile)
+            ?? credentials.map { "\($0)/bigcommerce-client-secret" }
+            ?? (userID == 0 ? "/etc/dropstream/credentials/bigcommerce-client-secret" : "\(stateDirectory)/bigcommerce-client-secret")
+        var app: BigCommerceAppSettings?
+        if let clientID = value(.bigCommerceClientID)?.trimmingCharacters(in: .whitespaces), !clientID.isEmpty {
+            try checkSecretFile(secretFile, key: .bigCommerceClientSecretFile)
+            app = BigCommerceAppSettings(clientID: clientID, clientSecretFile: secretFile)
+        }
+
+        let tokenKeyFile: String
+        let generateTokenKey: Bool
+        if let explicit = try path(value(.tokenKeyFile), key: .tokenKeyFile) {
+            try checkSecretFile(explicit, key: .tokenKeyFile)
+            (tokenKeyFile, generateTokenKey) = (explicit, false)
+        } else if let credentials, FileManager.default.fileExists(atPath: "\(credentials)/token-key") {
+            (tokenKeyFile, generateTokenKey) = ("\(credentials)/token-key", false)
+        } else {
+            (tokenKeyFile, generateTokenKey) = ("\(stateDirectory)/token.key", true)
+        }
+        let authorizationWindow = try duration(value(.authorizationWindow), key: .authorizationWindow, default: .seconds(1800), minimum: .seconds(1))
+
         return DaemonConfiguration(
             sourceFile: fileValues.isEmpty && !FileManager.default.fileExists(atPath: filePath) ? nil : filePath,
             stateDirectory: stateDirectory,
@@ -98,7 +131,15 @@ public struct ConfigurationLoader: Sendable {
             stallTimeout: stallTimeout,
             healthCheckInterval: checkInterval,
             shutdownTimeout: shutdownTimeout,
-            credentialsDirectory: credentials
+            credentialsDirectory: credentials,
+            callbackListen: listen,
+            callbackPublicURL: publicURL,
+            bigCommerceApp: app,
+            bigCommerceAPIBaseURL: apiBaseURL,
+            bigCommerceLoginBaseURL: loginBaseURL,
+            tokenKeyFile: tokenKeyFile,
+            generateTokenKey: generateTokenKey,
+            authorizationWindow: authorizationWindow
         )
     }
 
@@ -182,6 +223,29 @@ public struct ConfigurationLoader: Sendable {
             throw ConfigurationError(key: key.rawValue, reason: "'\(text)' must be an absolute path")
         }
         return text.count > 1 && text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// An `http://` or `https://` URL without query or fragment; a trailing slash is dropped.
+    private func httpURL(_ text: String?, key: ConfigurationKey) throws(ConfigurationError) -> String? {
+        guard var text = text?.trimmingCharacters(in: .whitespaces) else { return nil }
+        while text.hasSuffix("/") { text.removeLast() }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              url.host != nil, url.query == nil, url.fragment == nil
+        else {
+            throw ConfigurationError(key: key.rawValue, reason: "'\(text)' is not an http:// or https:// URL without query (e.g. https://dropstream.example.com)")
+        }
+        return text
+    }
+
+    /// A secret file must exist and must not be readable by others.
+    private func checkSecretFile(_ path: String, key: ConfigurationKey) throws(ConfigurationError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ConfigurationError(key: key.rawValue, reason: "\(path): \(String(cString: strerror(errno))); create it with 'install -m 0600 /dev/stdin \(path)'")
+        }
+        guard info.st_mode & 0o007 == 0 else {
+            throw ConfigurationError(key: key.rawValue, reason: "\(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 0600 it")
+        }
     }
 
     private func duration(_ text: String?, key: ConfigurationKey, default fallback: Duration, minimum: Duration) throws(ConfigurationError) -> Duration {

@@ -4,16 +4,71 @@ import DropStreamDatabase
 import Foundation
 import Hummingbird
 import Logging
+import NIOFoundationCompat
 
 /// The control API's route table (DESIGN §7, STYLE §11): one place lists every route.
 struct ControlRoutes: Sendable {
     let database: AppDatabase
     let health: HealthMonitor
+    let connections: Connections
     let startedAt: Date
     let logger: Logger
 
     func register(on router: Router<BasicRequestContext>) {
         router.get(RouterPath(ControlAPI.Path.status)) { _, _ in try await status() }
+
+        let stores = RouterPath(ControlAPI.Path.stores)
+        let store = RouterPath(ControlAPI.Path.stores + "/:name")
+        router.get(stores) { _, _ in try ControlJSON.response(StoreListResponse(stores: try await connections.list())) }
+        router.post(stores) { request, _ in
+            let body = try await decode(AddStoreRequest.self, from: request)
+            return try ControlJSON.response(try await connections.add(body, actor: actor(request)), status: .created)
+        }
+        router.get(store) { _, context in try ControlJSON.response(try await connections.show(try name(context))) }
+        router.patch(store) { request, context in
+            let body = try await decode(UpdateStoreRequest.self, from: request)
+            return try ControlJSON.response(try await connections.update(try name(context), body, actor: actor(request)))
+        }
+        router.delete(store) { request, context in
+            let query = request.uri.queryParameters
+            let response = try await connections.remove(
+                try name(context), purge: query["purge"] == "true", force: query["force"] == "true", actor: actor(request))
+            return try ControlJSON.response(response)
+        }
+        router.post(RouterPath(ControlAPI.Path.stores + "/:name/pause")) { request, context in
+            try ControlJSON.response(try await connections.pause(try name(context), actor: actor(request)))
+        }
+        router.post(RouterPath(ControlAPI.Path.stores + "/:name/resume")) { request, context in
+            try ControlJSON.response(try await connections.resume(try name(context), actor: actor(request)))
+        }
+        router.post(RouterPath(ControlAPI.Path.stores + "/:name/authorization")) { request, context in
+            try ControlJSON.response(try await connections.startAuthorization(try name(context), actor: actor(request)))
+        }
+        router.get(RouterPath(ControlAPI.Path.stores + "/:name/authorization")) { _, context in
+            try ControlJSON.response(try await connections.authorizationProgress(try name(context)))
+        }
+        router.get(RouterPath(ControlAPI.Path.stores + "/:name/order-statuses")) { _, context in
+            try ControlJSON.response(try await connections.orderStatuses(try name(context)))
+        }
+    }
+
+    /// The `:name` path segment, percent-decoded.
+    private func name(_ context: BasicRequestContext) throws -> String {
+        guard let raw = context.parameters.get("name") else { throw ControlAPIError.invalid("missing store name") }
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    /// Who made a change, for the history. Peer credentials come with the socket permissions work (issue 8).
+    private func actor(_ request: Request) -> String { "operator" }
+
+    /// Decodes a JSON body (at most 1 MiB) or answers 400 with what was wrong.
+    private func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        do {
+            return try ControlAPI.makeDecoder().decode(Body.self, from: Data(buffer: buffer))
+        } catch {
+            throw ControlAPIError.invalid("the request body is not a valid \(Body.self): \(error)")
+        }
     }
 
     /// `GET /v1/status`.

@@ -1,4 +1,5 @@
 import DropStreamControl
+import DropStreamDatabase
 import Foundation
 import Hummingbird
 import Logging
@@ -11,11 +12,31 @@ struct ControlAPIError: HTTPResponseError {
     var message: String
 
     static func notFound(_ message: String) -> Self { .init(status: .notFound, code: "not_found", message: message) }
+    static func invalid(_ message: String) -> Self { .init(status: .badRequest, code: "invalid_request", message: message) }
+    static func conflict(_ message: String) -> Self { .init(status: .conflict, code: "conflict", message: message) }
+    static func badGateway(_ message: String) -> Self { .init(status: .badGateway, code: "store_error", message: message) }
     static func internalError(_ message: String) -> Self { .init(status: .internalServerError, code: "internal", message: message) }
     static func unavailable(_ message: String) -> Self { .init(status: .serviceUnavailable, code: "unavailable", message: message) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         try ControlJSON.response(ControlErrorBody(code: code, message: message), status: status)
+    }
+}
+
+extension ControlAPIError {
+    /// The database's refusals, each already one sentence for the operator.
+    init(databaseError error: AppDatabaseError) {
+        switch error {
+        case .duplicateStoreName, .duplicateStoreHash, .storeHasUnfinishedWork, .invalidTransition,
+             .notClaimedByWorker, .cancelledInStore, .invalidShipmentTransition:
+            self = .conflict(error.description)
+        case .storeNotFound, .orderNotFound, .shipmentNotFound:
+            self = .notFound(error.description)
+        case .invalidStatusID, .invalidArgument:
+            self = .invalid(error.description)
+        case .newerSchema, .cannotOpen:
+            self = .internalError(error.description)
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import AsyncHTTPClient
+import BigCommerceAPI
 import DropStreamDatabase
 import DropStreamSystemd
 import Foundation
@@ -14,6 +16,8 @@ public struct DaemonStartupError: Error, CustomStringConvertible, Sendable {
         case cannotCreate = 73
         /// EX_TEMPFAIL: another dropstreamd holds the state directory or the socket.
         case alreadyRunning = 75
+        /// EX_CONFIG: a secret or key file named by the configuration is unusable.
+        case configuration = 78
     }
 
     public var code: Code
@@ -75,15 +79,42 @@ public func buildDaemon(
         throw DaemonStartupError(code: code, message: error.description)
     }
 
+    let vault: TokenVault
+    let app: AppSetup?
+    do {
+        vault = try TokenVault.load(keyFile: configuration.tokenKeyFile, generateIfMissing: configuration.generateTokenKey)
+        app = try AppSetup.read(configuration)
+    } catch let error as TokenVault.VaultError {
+        stateLock.release()
+        throw DaemonStartupError(code: .configuration, message: "configuration key '\(ConfigurationKey.tokenKeyFile.rawValue)': \(error)")
+    } catch {
+        stateLock.release()
+        throw DaemonStartupError(code: .configuration, message: "\(error)")
+    }
+
     let notifier = SystemdNotifier(environment: environment, logger: logger)
     let readiness = Readiness()
     let health = HealthMonitor(stallTimeout: configuration.stallTimeout)
     let statusBoard = StatusBoard(initial: "Starting", notifier: notifier)
     let configurationStore = ConfigurationStore(configuration)
 
+    // Created last among the start-up steps: an HTTPClient must be shut down, which its
+    // service does once the group runs.
+    let httpClient = HTTPClientHandle()
+    let connections = Connections(
+        database: database, vault: vault, app: app.map {
+            Connections.App(oauth: $0.oauth(httpClient.client), verifier: $0.verifier, authCallbackURL: configuration.authCallbackURL)
+        },
+        httpClient: httpClient,
+        clientConfiguration: BigCommerceClientConfiguration(endpoints: bigCommerceEndpoints(configuration)),
+        authorizationWindow: configuration.authorizationWindow, logger: logger
+    )
+    let callbackServer = CallbackServer.makeApplication(
+        listen: configuration.callbackListen, connections: connections, health: health, readiness: readiness, logger: logger
+    )
     let controlServer = ControlServer.makeApplication(
         socketPath: configuration.controlSocketPath,
-        routes: ControlRoutes(database: database, health: health, startedAt: Date(), logger: logger),
+        routes: ControlRoutes(database: database, health: health, connections: connections, startedAt: Date(), logger: logger),
         readiness: readiness,
         logger: logger
     )
@@ -102,6 +133,9 @@ public func buildDaemon(
 
     var groupConfiguration = ServiceGroupConfiguration(
         services: [
+            // First, so it is shut down last (see HTTPClientHandle).
+            .init(service: httpClient),
+            .init(service: callbackServer),
             .init(service: controlServer),
             .init(service: housekeeping),
             .init(service: reload),
@@ -119,4 +153,38 @@ public func buildDaemon(
         socketPath: configuration.controlSocketPath,
         stateLock: stateLock
     )
+}
+
+/// The operator's BigCommerce app read from the configuration: client id, the client secret
+/// from its 0600 file or systemd credential, and what is built from them.
+struct AppSetup: Sendable {
+    var credentials: AppCredentials
+    var endpoints: BigCommerceEndpoints
+
+    var verifier: SignedPayloadVerifier { SignedPayloadVerifier(credentials: credentials) }
+
+    func oauth(_ httpClient: HTTPClient) -> BigCommerceOAuthClient {
+        BigCommerceOAuthClient(credentials: credentials, endpoints: endpoints, httpClient: httpClient)
+    }
+
+    /// Nil when `bigcommerce.client_id` is not set: stores can be added but not authorized.
+    static func read(_ configuration: DaemonConfiguration) throws(ConfigurationError) -> AppSetup? {
+        guard let app = configuration.bigCommerceApp else { return nil }
+        guard let data = FileManager.default.contents(atPath: app.clientSecretFile) else {
+            throw ConfigurationError(key: ConfigurationKey.bigCommerceClientSecretFile.rawValue, reason: "cannot read \(app.clientSecretFile)")
+        }
+        let secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !secret.isEmpty else {
+            throw ConfigurationError(key: ConfigurationKey.bigCommerceClientSecretFile.rawValue, reason: "\(app.clientSecretFile) is empty")
+        }
+        return AppSetup(
+            credentials: AppCredentials(clientID: app.clientID, clientSecret: ClientSecret(secret)),
+            endpoints: bigCommerceEndpoints(configuration)
+        )
+    }
+}
+
+/// Where BigCommerce lives for this daemon (production, or a sandbox in tests and the demo).
+func bigCommerceEndpoints(_ configuration: DaemonConfiguration) -> BigCommerceEndpoints {
+    BigCommerceEndpoints(apiBaseURL: configuration.bigCommerceAPIBaseURL, loginBaseURL: configuration.bigCommerceLoginBaseURL)
 }

@@ -24,6 +24,28 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var shutdownTimeout: Duration
     /// Where systemd put our credentials (`$CREDENTIALS_DIRECTORY`), if anywhere.
     public var credentialsDirectory: String?
+    /// The callback listener's address (`callback.listen`).
+    public var callbackListen: ListenAddress
+    /// The public base URL BigCommerce sends browsers and callbacks to (`callback.public_url`).
+    public var callbackPublicURL: String
+    /// The operator's BigCommerce app (`bigcommerce.*`); nil until `bigcommerce.client_id` is set.
+    public var bigCommerceApp: BigCommerceAppSettings?
+    /// BigCommerce's API host (`bigcommerce.api_base_url`).
+    public var bigCommerceAPIBaseURL: String
+    /// BigCommerce's OAuth host (`bigcommerce.login_base_url`).
+    public var bigCommerceLoginBaseURL: String
+    /// The token-encryption key (`tokens.key_file`), and whether to generate it when missing.
+    public var tokenKeyFile: String
+    public var generateTokenKey: Bool
+    /// How long after `store authorize` the auth callback is accepted (`authorization.window`).
+    public var authorizationWindow: Duration
+
+    /// The Auth Callback URL to register in the BigCommerce Developer Portal.
+    public var authCallbackURL: String { callbackPublicURL + CallbackRoutes.authPath }
+    /// The Load Callback URL to register.
+    public var loadCallbackURL: String { callbackPublicURL + CallbackRoutes.loadPath }
+    /// The Uninstall Callback URL to register.
+    public var uninstallCallbackURL: String { callbackPublicURL + CallbackRoutes.uninstallPath }
 
     /// The SQLite database file inside the state directory.
     public var databasePath: String { stateDirectory + "/dropstream.sqlite" }
@@ -37,6 +59,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if stallTimeout != new.stallTimeout { keys.append(.stallTimeout) }
         if healthCheckInterval != new.healthCheckInterval { keys.append(.healthCheckInterval) }
         if shutdownTimeout != new.shutdownTimeout { keys.append(.shutdownTimeout) }
+        if callbackListen != new.callbackListen { keys.append(.callbackListen) }
+        if callbackPublicURL != new.callbackPublicURL { keys.append(.callbackPublicURL) }
+        if bigCommerceApp != new.bigCommerceApp {
+            keys.append(bigCommerceApp?.clientID != new.bigCommerceApp?.clientID ? .bigCommerceClientID : .bigCommerceClientSecretFile)
+        }
+        if bigCommerceAPIBaseURL != new.bigCommerceAPIBaseURL { keys.append(.bigCommerceAPIBaseURL) }
+        if bigCommerceLoginBaseURL != new.bigCommerceLoginBaseURL { keys.append(.bigCommerceLoginBaseURL) }
+        if tokenKeyFile != new.tokenKeyFile { keys.append(.tokenKeyFile) }
+        if authorizationWindow != new.authorizationWindow { keys.append(.authorizationWindow) }
         return keys
     }
 }
@@ -50,11 +81,58 @@ public enum ConfigurationKey: String, CaseIterable, Sendable {
     case stallTimeout = "health.stall_timeout"
     case healthCheckInterval = "health.check_interval"
     case shutdownTimeout = "shutdown.timeout"
+    case callbackListen = "callback.listen"
+    case callbackPublicURL = "callback.public_url"
+    case bigCommerceClientID = "bigcommerce.client_id"
+    case bigCommerceClientSecretFile = "bigcommerce.client_secret_file"
+    case bigCommerceAPIBaseURL = "bigcommerce.api_base_url"
+    case bigCommerceLoginBaseURL = "bigcommerce.login_base_url"
+    case tokenKeyFile = "tokens.key_file"
+    case authorizationWindow = "authorization.window"
 
     /// The environment variable that overrides this key.
     public var environmentName: String {
         "DROPSTREAM_" + rawValue.uppercased().replacingOccurrences(of: ".", with: "_")
     }
+}
+
+/// A TCP listen address, `host:port` (IPv6 in brackets).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Parses `127.0.0.1:8780`, `[::1]:8780` or `localhost:8780`.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let hostPart: Substring
+        let portPart: Substring
+        if trimmed.hasPrefix("[") {
+            guard let close = trimmed.firstIndex(of: "]"), trimmed[trimmed.index(after: close)...].hasPrefix(":") else { return nil }
+            hostPart = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
+            portPart = trimmed[trimmed.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = trimmed.lastIndex(of: ":"), !trimmed[..<colon].contains(":") else { return nil }
+            hostPart = trimmed[..<colon]
+            portPart = trimmed[trimmed.index(after: colon)...]
+        }
+        guard !hostPart.isEmpty, let port = Int(portPart), (1...65535).contains(port) else { return nil }
+        host = String(hostPart)
+        self.port = port
+    }
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The operator's BigCommerce app, as registered in the Developer Portal. The secret itself is
+/// read from `clientSecretFile` by the composition root, never kept in the configuration value.
+public struct BigCommerceAppSettings: Sendable, Equatable {
+    public var clientID: String
+    public var clientSecretFile: String
 }
 
 /// An invalid configuration. The daemon prints it and exits 78 (EX_CONFIG).

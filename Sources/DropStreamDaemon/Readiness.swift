@@ -5,6 +5,7 @@ public actor Readiness {
     /// A condition READY=1 waits for.
     public enum Requirement: String, CaseIterable, Sendable {
         case controlSocketListening = "control socket listening"
+        case callbackListenerRunning = "callback listener running"
         case reloadHandlerInstalled = "reload handler installed"
     }
 

@@ -60,9 +60,12 @@ final class ManualClock: Sendable {
     @Test func waitsForEveryRequirement() async {
         let readiness = Readiness()
         let waiter = Task { await readiness.wait() }
-        await readiness.mark(.controlSocketListening)
-        await readiness.mark(.controlSocketListening)  // marking twice changes nothing
-        await readiness.mark(.reloadHandlerInstalled)
+        let requirements = Readiness.Requirement.allCases
+        for requirement in requirements.dropLast() {
+            await readiness.mark(requirement)
+            await readiness.mark(requirement)  // marking twice changes nothing
+        }
+        await readiness.mark(requirements.last!)
         #expect(await waiter.value)
         #expect(await readiness.wait())
     }

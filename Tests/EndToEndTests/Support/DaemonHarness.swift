@@ -9,6 +9,8 @@ final class DaemonHarness: @unchecked Sendable {
     let socketPath: String
     let stateDirectory: String
     let configPath: String
+    /// A free loopback port for the daemon's callback listener.
+    let callbackPort: Int
     private(set) var daemon: SpawnedProcess?
 
     /// - Parameter config: the YAML written to the config file.
@@ -18,6 +20,7 @@ final class DaemonHarness: @unchecked Sendable {
         socketPath = directory.file("control.sock")
         stateDirectory = directory.file("state")
         configPath = directory.file("dropstreamd.yaml")
+        callbackPort = try FreePort.next()
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -28,6 +31,8 @@ final class DaemonHarness: @unchecked Sendable {
                                                "STATE_DIRECTORY", "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(key)
         }
         environment["NOTIFY_SOCKET"] = notify.path
+        // Parallel daemons must not fight over the default callback port.
+        environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(callbackPort)"
         environment.merge(extra) { $1 }
         return environment
     }
@@ -66,5 +71,26 @@ final class DaemonHarness: @unchecked Sendable {
         let result = try await ctl(["status", "--json"])
         guard result.status == 0 else { throw TestFailure("dropstreamctl status failed (\(result.status)): \(result.stderr)") }
         return try ControlAPI.makeDecoder().decode(StatusResponse.self, from: Data(result.stdout.utf8))
+    }
+}
+
+/// A loopback TCP port that was free a moment ago (bind to 0, read it back, close).
+enum FreePort {
+    static func next() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket(): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw TestFailure("bind(127.0.0.1:0): \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -64,6 +64,18 @@ final class NotifySocket: @unchecked Sendable {
         }
     }
 
+    /// Waits until any message so far, consumed or not, satisfies `predicate`.
+    func waitForAny(timeout: Duration = .seconds(30), matching predicate: (Message) -> Bool) async throws -> Message {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let message = all.first(where: predicate) { return message }
+            guard ContinuousClock.now < deadline else {
+                throw TestFailure("no sd_notify message matched within \(timeout); got: \(received.map(\.description))")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// Waits for a message that sets `key` (to `value` when given).
     func next(setting key: String, to value: String? = nil, timeout: Duration = .seconds(30)) async throws -> Message {
         try await next(timeout: timeout) { message in
