@@ -10,57 +10,77 @@ struct SandboxCommand: AsyncParsableCommand {
         commandName: "bigcommerce-sandbox",
         abstract: "Run a BigCommerce Orders V2 + app OAuth simulator on one loopback port.",
         discussion: """
-            One port serves three surfaces:
+            One port serves three surfaces. Paths below; bodies are JSON.
 
-            STORE API (as api.bigcommerce.com; X-Auth-Token required; X-Rate-Limit-* headers on every response)
+            STORE API (as api.bigcommerce.com; header X-Auth-Token required;
+            X-Rate-Limit-* headers on every response; errors [{status,message}])
               GET  /stores/{hash}/v2/time
-              GET  /stores/{hash}/v2/orders            filters: min_id max_id min_total max_total customer_id email
-                                                        status_id cart_id payment_method min/max_date_created
-                                                        min/max_date_modified channel_id external_order_id is_deleted;
-                                                        sort=FIELD[:asc|:desc]; page; limit (50, max 250);
-                                                        include=consignments.line_items&consignment_structure=object
-                                                        An empty page is 204 with an empty body.
-              GET  /stores/{hash}/v2/orders/count
-              GET|PUT|DELETE /stores/{hash}/v2/orders/{id}
-              GET  /stores/{hash}/v2/orders/{id}/products[/{line_id}]
-              GET  /stores/{hash}/v2/orders/{id}/shipping_addresses[/{id}]   (also /shippingaddresses)
-              GET  /stores/{hash}/v2/orders/{id}/coupons
-              GET|POST /stores/{hash}/v2/orders/{id}/shipments, GET .../shipments/count, GET .../shipments/{id}
+              GET  /stores/{hash}/v2/orders
+                   filters: min_id max_id min_total max_total customer_id
+                   email status_id cart_id payment_method channel_id
+                   min_date_created max_date_created min_date_modified
+                   max_date_modified external_order_id is_deleted
+                   sort=FIELD[:asc|:desc]  page  limit (default 50, max 250)
+                   include=consignments.line_items&consignment_structure=object
+                   An empty page is 204 with an empty body.
+              GET  /stores/{hash}/v2/orders/count           (same filters)
+              GET|PUT|DELETE /stores/{hash}/v2/orders/{id}  (DELETE archives)
+              GET  .../orders/{id}/products[/{line_id}]     (paged, 50)
+              GET  .../orders/{id}/shipping_addresses[/{id}]
+                   (also spelled /shippingaddresses)
+              GET  .../orders/{id}/coupons
+              GET|POST .../orders/{id}/shipments
+              GET  .../orders/{id}/shipments/count, .../shipments/{id}
               GET  /stores/{hash}/v2/order_statuses[/{id}]
 
             APP OAUTH (as login.bigcommerce.com)
-              GET  /app/{client_id}/install      sign-in page (owner email of a store + password "sandbox")
-              POST /login                        -> confirm page
-              POST /app/{client_id}/install/confirm  -> 302 to --auth-callback with code, scope, context, account_uuid
-              POST /oauth2/token                 JSON or form-encoded; codes are single-use and live 5 minutes
+              GET  /app/{client_id}/install   sign-in page: a store's owner
+                   email (owner@{hash}.example.com) and password "sandbox"
+              POST /login                     -> confirm page
+              POST /app/{client_id}/install/confirm
+                   -> 302 to --auth-callback with code, scope, context,
+                   account_uuid
+              POST /oauth2/token              JSON or form-encoded
+              Codes are single-use and expire (--code-lifetime-s, 300).
 
-            ADMIN API (sandbox only, no authentication, JSON) under /_sandbox/v1:
-              GET|POST /stores                   create: {hash, owner_email?, quota?, custom_status_labels?, orders?, seed?, issue_token?}
-              POST /stores/{hash}/seed           {count, seed?, status_mix?}
-              GET|POST /stores/{hash}/orders     read every order / create one
-              PATCH /stores/{hash}/orders/{id}   edit addresses, lines, notes
-              PUT  /stores/{hash}/orders/{id}/status   {status_id}
-              POST /stores/{hash}/orders/{id}/cancel | /archive
+            ADMIN API (sandbox only, no authentication) under /_sandbox/v1
+              GET|POST /stores      {hash, owner_email?, quota?, orders?,
+                                     seed?, custom_status_labels?,
+                                     issue_token?}
+              POST /stores/{hash}/seed       {count, seed?, status_mix?}
+              GET|POST /stores/{hash}/orders read all / create one
+              PATCH /stores/{hash}/orders/{id}  addresses, lines, notes
+              PUT  /stores/{hash}/orders/{id}/status  {status_id}
+              POST /stores/{hash}/orders/{id}/cancel
+              POST /stores/{hash}/orders/{id}/archive
               GET  /stores/{hash}/shipments[?order_id=]
-              POST /stores/{hash}/tokens         issue a token without OAuth
+              POST /stores/{hash}/tokens     a token without OAuth
               POST /tokens/{token}/revoke
-              POST /stores/{hash}/uninstall      calls --uninstall-callback with signed_payload_jwt, revokes tokens
-              GET  /stores/{hash}/load-url       a --load-callback URL with signed_payload_jwt
-              PUT  /stores/{hash}/quota {quota}; POST /stores/{hash}/quota/reset
+              POST /stores/{hash}/uninstall  revokes tokens, calls
+                   --uninstall-callback with signed_payload_jwt
+              GET  /stores/{hash}/load-url   --load-callback URL with JWT
+              PUT  /stores/{hash}/quota {quota}
+              POST /stores/{hash}/quota/reset
               PUT  /stores/{hash}/status-labels  {"11": "Ready to pick"}
               GET|POST|DELETE /faults, DELETE /faults/{id}
-                   {kind: rate_limited|server_error|latency|connection_reset|truncated_json|malformed_json|mutation,
-                    with_headers?, status?, latency_ms?, mutation?: touch|change_status|create, count?, to_status?,
-                    next? | probability? (+seed?), store?, endpoint?}
-              GET  /requests[?store=]            counters per endpoint, quota violations, request log
+                   {kind: rate_limited | server_error | latency |
+                   connection_reset | truncated_json | malformed_json |
+                   mutation, with_headers?, status?, latency_ms?,
+                   mutation?: touch | change_status | create, count?,
+                   to_status?, next? or probability? (+ seed?), store?,
+                   endpoint?}
+              GET  /requests[?store=]   counters, quota violations, log
               POST /requests/reset
-              GET|PUT /clock {offset_seconds}; POST /clock/advance {seconds}
+              GET|PUT /clock {offset_seconds}
+              POST /clock/advance {seconds}
 
-            Store hashes are derived from --seed, so the same flags give the same stores and orders.
-            --print-tokens issues a token per store and prints it: a sandbox-only convenience, real
-            BigCommerce never hands out tokens outside OAuth. The client secret may also come from the
-            environment variable BIGCOMMERCE_SANDBOX_CLIENT_SECRET. Stops cleanly on SIGINT/SIGTERM.
-            See docs/sandbox.md for the behaviours chosen where the reference is UNCONFIRMED.
+            Store hashes and orders derive from --seed: the same flags give
+            the same stores. --print-tokens issues and prints a token per
+            store, a sandbox-only convenience (real BigCommerce hands out
+            tokens only through OAuth). The client secret may come from the
+            environment variable BIGCOMMERCE_SANDBOX_CLIENT_SECRET instead.
+            SIGINT/SIGTERM stop the sandbox cleanly. docs/sandbox.md lists
+            the behaviours chosen where the reference is UNCONFIRMED.
             """)
 
     @Option(help: "TCP port to listen on (0 = any free port).") var port: Int = 8790
@@ -85,7 +105,10 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(name: .customLong("strict-filters"), help: "Answer 400 for unparsable filters instead of ignoring them.") var strictFilters = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 
-    func run() async throws {
+    func run() async throws { try await serve() }
+
+    /// The whole life of the process (named apart from `run()`, see the bottom of this file).
+    func serve() async throws {
         guard let secret = clientSecret ?? ProcessInfo.processInfo.environment["BIGCOMMERCE_SANDBOX_CLIENT_SECRET"], !secret.isEmpty else {
             throw ValidationError("Give --client-secret or set BIGCOMMERCE_SANDBOX_CLIENT_SECRET.")
         }
@@ -143,6 +166,15 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
-// The async entry point, chosen by type (a bare `main()` resolves to the synchronous one here).
-let entry: () async -> Void = SandboxCommand.main
-await entry()
+// In a main.swift, `main()` and `run()` resolve to ParsableCommand's synchronous versions (which
+// refuse async commands / print help), so parse and call the async entry point by its own name.
+do {
+    var command = try SandboxCommand.parseAsRoot()
+    if let sandbox = command as? SandboxCommand {
+        try await sandbox.serve()
+    } else {
+        try command.run()  // --help, --version
+    }
+} catch {
+    SandboxCommand.exit(withError: error)
+}

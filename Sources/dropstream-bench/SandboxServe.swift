@@ -6,7 +6,7 @@ import NIOCore
 
 /// `sandbox-serve`: how many orders/s the sandbox serves as 250-order pages with line items
 /// (`include=consignments.line_items&consignment_structure=object`) over loopback HTTP.
-struct SandboxServe: AsyncParsableCommand {
+struct SandboxServe: BenchScenario {
     static let configuration = CommandConfiguration(
         commandName: "sandbox-serve",
         abstract: "Orders per second the BigCommerce sandbox serves as 250-order pages with line items.",
@@ -27,7 +27,7 @@ struct SandboxServe: AsyncParsableCommand {
     @Option(help: "Store hash (with --url).") var store: String?
     @Option(help: "Token (with --url).") var token: String?
 
-    func run() async throws {
+    func measure() async throws {
         var sandbox: RunningSandbox?
         let base: String, hash: String, tok: String, total: Int
         if let url {
