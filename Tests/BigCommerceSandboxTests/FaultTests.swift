@@ -211,3 +211,45 @@ struct AdminTests {
         #expect(SandboxMoney(cents: -5).description == "-0.0500")
     }
 }
+
+@Suite("Admin HTTP API: app lifecycle, quotas, labels, coupons")
+struct AdminMoreTests {
+    @Test("Uninstall and load-url over HTTP, quota and status labels")
+    func lifecycle() async throws {
+        var config = SandboxConfiguration(rateLimitEnabled: true)
+        config.loadCallbackURL = "https://app.example.com/load"
+        try await withHarness(config) { (h: Harness) async throws in
+            let load = try await h.admin(.GET, "/stores/store1/load-url")
+            #expect((load.object["url"] as? String)?.hasPrefix("https://app.example.com/load?signed_payload_jwt=") == true)
+            #expect(try await h.admin(.PUT, "/stores/store1/status-labels", json: ["9": "Packed"]).status == 200)
+            #expect(try await h.get("/order_statuses/9").object["custom_label"] as? String == "Packed")
+            #expect(try await h.admin(.PUT, "/stores/store1/quota", json: ["quota": 1]).status == 200)
+            #expect(try await h.admin(.POST, "/stores/store1/quota/reset").status == 200)
+            #expect(try await h.get("/time").status == 200)
+            #expect(try await h.get("/time").status == 429)
+            #expect(try await h.admin(.POST, "/stores/store1/quota/reset").status == 200)
+            #expect(try await h.get("/time").status == 200)
+            #expect(try await h.admin(.PUT, "/stores/store1/quota", json: ["quota": 100]).status == 200)
+            let u = try await h.admin(.POST, "/stores/store1/uninstall")
+            #expect(u.status == 200)
+            #expect(try await h.get("/time").status == 401)
+            let t = try await h.admin(.POST, "/stores/store1/tokens").object["token"] as! String
+            #expect(try await h.admin(.POST, "/tokens/\(t)/revoke").status == 200)
+            #expect(try await h.get("/time", token: t).status == 401)
+        }
+    }
+
+    @Test("Coupons of an order are listed")
+    func coupons() async throws {
+        try await withHarness { (h: Harness) async throws in
+            var o = plainOrder()
+            o.coupons = [SandboxCoupon(id: 0, couponID: 7, code: "SAVE5", amount: SandboxMoney(cents: 500))]
+            let made = try await h.sandbox.state.createOrder(store: h.store, o)
+            let r = try await h.get("/orders/\(made.id)/coupons")
+            #expect(r.status == 200)
+            #expect(r.array.first?["code"] as? String == "SAVE5")
+            #expect(r.array.first?["amount"] as? String == "5.0000")
+            #expect(try await h.get("/orders/\(made.id)").object["coupon_discount"] as? String == "5.0000")
+        }
+    }
+}
