@@ -16,7 +16,7 @@ struct SandboxRenderer {
 
     private static let zero = "0.0000"
 
-    func order(_ w: inout JSONWriter, _ o: SandboxOrder, store: StoreData, consignments: Consignments) {
+    func order(_ w: inout JSONWriter, _ o: SandboxOrder, store: StoreData, consignments: Consignments, fees: Bool = false) {
         let hash = store.hash
         let subEx = o.subtotalExTax, subTax = o.subtotalTax
         let shipEx = o.shippingCostExTax, shipTax = o.shippingCostTax
@@ -106,14 +106,18 @@ struct SandboxRenderer {
             consignmentObject(&w, o, store: hash, withLines: withLines)
             w.endArray()
         }
-        link(&w, "fees", store: hash, resource: "/orders/\(o.id)/fees")
+        if fees {
+            w.key("fees"); w.beginArray(); w.endArray()  // the sandbox's orders carry no fees
+        } else {
+            link(&w, "fees", store: hash, resource: "/orders/\(o.id)/fees")
+        }
         w.endObject()
     }
 
     /// `{pickups, shipping, downloads, email:{gift_certificates}}`. Shipping consignments are the
     /// shipping addresses with their physical lines; digital lines go to `downloads`, gift
     /// certificates to `email.gift_certificates` (shape partly UNCONFIRMED, see docs/sandbox.md).
-    private func consignmentObject(_ w: inout JSONWriter, _ o: SandboxOrder, store: String, withLines: Bool) {
+    func consignmentObject(_ w: inout JSONWriter, _ o: SandboxOrder, store: String, withLines: Bool) {
         w.beginObject()
         w.key("pickups"); w.beginArray(); w.endArray()
         w.key("shipping")

@@ -30,9 +30,9 @@ public struct SandboxRequestContext: RequestContext {
 /// - `GET /stores/{hash}/v2/orders/{id}/products[/{line_id}]` (paged, default 50)
 /// - `GET /stores/{hash}/v2/orders/{id}/shipping_addresses[/{address_id}]` and the same under
 ///   `/shippingaddresses`
-/// - `GET /stores/{hash}/v2/orders/{id}/coupons`
+/// - `GET /stores/{hash}/v2/orders/{id}/coupons`, `.../consignments` (`include=line_items`), `.../fees` (204)
 /// - `GET|POST /stores/{hash}/v2/orders/{id}/shipments`, `GET .../shipments/count`,
-///   `GET .../shipments/{shipment_id}`
+///   `GET|DELETE .../shipments/{shipment_id}` (deleting does not move the order out of Shipped)
 /// - `GET /stores/{hash}/v2/order_statuses[/{id}]`
 ///
 /// **App OAuth** ("login.bigcommerce.com"):
@@ -129,11 +129,14 @@ struct SandboxRouter: HTTPResponder {
             case (.get, "products"): return (.listProducts, [oid])
             case (.get, "shipping_addresses"), (.get, "shippingaddresses"): return (.listShippingAddresses, [oid])
             case (.get, "coupons"): return (.listCoupons, [oid])
+            case (.get, "consignments"): return (.getConsignments, [oid])
+            case (.get, "fees"): return (.listFees, [oid])
             case (.get, "shipments"): return (.listShipments, [oid])
             case (.post, "shipments"): return (.createShipment, [oid])
             default: return nil
             }
         }
+        if rest.count == 4, method == .delete, sub == "shipments", let sid = id(rest[3]) { return (.deleteShipment, [oid, sid]) }
         if rest.count == 4, method == .get {
             if sub == "shipments" && rest[3] == "count" { return (.countShipments, [oid]) }
             guard let sid = id(rest[3]) else { return nil }

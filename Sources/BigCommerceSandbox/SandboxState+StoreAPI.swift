@@ -92,9 +92,10 @@ extension SandboxState {
             let page = listOrders(store: s, query: q)
             guard !page.isEmpty else { return Self.empty }
             let cons = consignments(req.query)
+            let fees = includesFees(req.query)
             var w = JSONWriter(capacity: page.count * 4096)
             w.beginArray()
-            for o in page { r.order(&w, o, store: s, consignments: cons) }
+            for o in page { r.order(&w, o, store: s, consignments: cons, fees: fees) }
             w.endArray()
             if case .mutationBetweenPages(let m)? = fault { applyMutation(m, store: s, served: page.map(\.id)) }
             return StoreAPIResponse(status: 200, body: w.bytes)
@@ -116,7 +117,7 @@ extension SandboxState {
 
         case .getOrder:
             let o = try order(s, req)
-            return json { r.order(&$0, o, store: s, consignments: consignments(req.query)) }
+            return json { r.order(&$0, o, store: s, consignments: consignments(req.query), fees: includesFees(req.query)) }
 
         case .updateOrder:
             _ = try order(s, req)
@@ -167,6 +168,22 @@ extension SandboxState {
             let o = try order(s, req)
             guard !o.coupons.isEmpty else { return Self.empty }
             return json { w in w.beginArray(); for c in o.coupons { r.coupon(&w, c, orderID: o.id) }; w.endArray() }
+
+        case .getConsignments:
+            let o = try order(s, req)
+            let lines = (req.query["include"] ?? "").split(separator: ",").contains { $0 == "line_items" || $0 == "consignments.line_items" }
+            return json { r.consignmentObject(&$0, o, store: s.hash, withLines: lines) }
+
+        case .listFees:
+            _ = try order(s, req)
+            return Self.empty
+
+        case .deleteShipment:
+            let o = try order(s, req)
+            guard req.ids.count > 1, let i = (s.shipments[o.id] ?? []).firstIndex(where: { $0.id == req.ids[1] }) else { throw notFound() }
+            // Like BigCommerce: the shipment goes, the order keeps its status and shipped quantities.
+            s.shipments[o.id]!.remove(at: i)
+            return Self.empty
 
         case .listShipments:
             let o = try order(s, req)
@@ -240,6 +257,10 @@ extension SandboxState {
             throw SandboxError(status: 400, "The request body is not a valid JSON object.")
         }
         return o
+    }
+
+    private func includesFees(_ q: [String: String]) -> Bool {
+        (q["include"] ?? "").split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "fees" }
     }
 
     private func consignments(_ q: [String: String]) -> SandboxRenderer.Consignments {

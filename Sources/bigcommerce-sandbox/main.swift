@@ -28,9 +28,11 @@ struct SandboxCommand: AsyncParsableCommand {
               GET  .../orders/{id}/products[/{line_id}]     (paged, 50)
               GET  .../orders/{id}/shipping_addresses[/{id}]
                    (also spelled /shippingaddresses)
-              GET  .../orders/{id}/coupons
+              GET  .../orders/{id}/coupons, .../fees
+              GET  .../orders/{id}/consignments[?include=line_items]
               GET|POST .../orders/{id}/shipments
-              GET  .../orders/{id}/shipments/count, .../shipments/{id}
+              GET  .../orders/{id}/shipments/count
+              GET|DELETE .../orders/{id}/shipments/{id}
               GET  /stores/{hash}/v2/order_statuses[/{id}]
 
             APP OAUTH (as login.bigcommerce.com)

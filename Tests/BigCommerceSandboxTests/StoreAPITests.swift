@@ -242,9 +242,18 @@ struct OrderResourceTests {
             #expect(lines.map { $0["id"] as! Int } == o.lines.map(\.id))
             #expect(lines[0]["sku"] as? String == "W-0")
             #expect(cons["pickups"] is [Any] && cons["downloads"] is [Any])
-            // Without include: a link.
+            // Without include: a link, and the link is served.
             let plain = try await h.get("/orders/\(o.id)").object["consignments"] as! [String: Any]
             #expect(plain["resource"] as? String == "/orders/\(o.id)/consignments")
+            let followed = try await h.request(.GET, plain["url"] as! String, token: h.token).object
+            #expect(((followed["shipping"] as? [[String: Any]])?.first?["line_items"] as? [String: Any])?["resource"] as? String == "/orders/\(o.id)/products")
+            let withLines = try await h.get("/orders/\(o.id)/consignments?include=line_items").object
+            #expect(((withLines["shipping"] as? [[String: Any]])?.first?["line_items"] as? [[String: Any]])?.count == 2)
+            // include=fees: an array; the fees link answers 204.
+            #expect(try await h.get("/orders/\(o.id)?include=fees").object["fees"] is [Any])
+            #expect(try await h.get("/orders/\(o.id)/fees").status == 204)
+            // The legacy structure: an array holding the consignment object.
+            #expect(try await h.get("/orders/\(o.id)?include=consignments").object["consignments"] is [Any])
         }
     }
 
@@ -355,6 +364,10 @@ struct ShipmentTests {
             let sid = list.array[0]["id"] as! Int
             #expect(try await h.get("/orders/\(o.id)/shipments/\(sid)").object["tracking_number"] as? String == "1Z999")
             #expect(try await h.sandbox.state.shipments(store: h.store, orderID: o.id).count == 2)
+            // Deleting a shipment does not move the order out of Shipped.
+            #expect(try await h.send(.DELETE, "/orders/\(o.id)/shipments/\(sid)").status == 204)
+            #expect(try await h.get("/orders/\(o.id)").object["status_id"] as? Int == 2)
+            #expect(try await h.get("/orders/\(o.id)/shipments").array.count == 1)
         }
     }
 
