@@ -98,6 +98,13 @@ struct SandboxRouter: HTTPResponder {
         if parts.count >= 3, parts[0] == "stores", parts[2] == "v2" {
             return try await storeAPI(&request, context: context, hash: parts[1], rest: Array(parts.dropFirst(3)), query: query)
         }
+        if parts.first == "stores" {
+            // Only v2 is simulated; answer other versions in the v3 error shape.
+            var h = HTTPFields()
+            h[.contentType] = "application/json"
+            let body = #"{"status":404,"title":"This API is not simulated by the sandbox.","type":"https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"}"#
+            return Response(status: .notFound, headers: h, body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
         if parts.first == "_sandbox" {
             return try await admin(&request, parts: Array(parts.dropFirst(2)), query: query, versionOK: parts.count >= 2 && parts[1] == "v1")
         }

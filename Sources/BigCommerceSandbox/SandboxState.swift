@@ -186,6 +186,21 @@ public actor SandboxState {
         return s.insert(o)
     }
 
+    /// Creates an order with a realistic customer and address (from `seed`) and exactly these
+    /// physical lines (unit price 10.00 unless given), dated now.
+    @discardableResult
+    public func createOrder(
+        store: String, statusID: Int = SandboxOrderStatus.awaitingFulfillment,
+        lines: [(sku: String, quantity: Int)], unitPrice: SandboxMoney = SandboxMoney(cents: 1000), seed: UInt64 = 0
+    ) throws -> SandboxOrder {
+        var r = SandboxRandom(seed: seed &+ UInt64(try data(store).nextOrderID))
+        var o = SandboxSeeder.order(&r, statusID: statusID, created: 0)
+        o.lines = lines.enumerated().map { i, l in
+            SandboxLineItem(productID: 500 + i, name: l.sku, sku: l.sku, price: unitPrice, quantity: l.quantity)
+        }
+        return try createOrder(store: store, o)
+    }
+
     /// Edits an order (addresses, lines, notes...); `date_modified` moves to now unless the edit sets it.
     @discardableResult
     public func editOrder(store: String, id: Int, _ edit: @Sendable (inout SandboxOrder) -> Void) throws -> SandboxOrder {

@@ -300,6 +300,19 @@ struct OrderResourceTests {
         }
     }
 
+    @Test("Convenience order creation; unknown paths and API versions are 404s")
+    func convenience() async throws {
+        try await withHarness { (h: Harness) async throws in
+            let o = try await h.sandbox.state.createOrder(store: h.store, lines: [(sku: "KIT-1", quantity: 3), (sku: "MUG", quantity: 1)])
+            let lines = try await h.get("/orders/\(o.id)/products").array
+            #expect(lines.map { $0["sku"] as! String } == ["KIT-1", "MUG"])
+            #expect(try await h.get("/orders/\(o.id)").object["total_ex_tax"] as? String != nil)
+            let unknown = try await h.get("/nothing/here")
+            #expect(unknown.status == 404 && unknown.array.first?["status"] as? Int == 404)
+            #expect(try await h.request(.GET, h.sandbox.baseURL + "/stores/store1/v3/catalog/products", token: h.token).status == 404)
+        }
+    }
+
     @Test("GET /time follows the sandbox clock offset")
     func time() async throws {
         try await withHarness { (h: Harness) async throws in
