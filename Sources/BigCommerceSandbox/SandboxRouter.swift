@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -73,6 +72,8 @@ public struct SandboxRequestContext: RequestContext {
 /// - `GET  /_sandbox/v1/clock`, `PUT /_sandbox/v1/clock` `{offset_seconds}`, `POST /_sandbox/v1/clock/advance` `{seconds}`
 struct SandboxRouter: HTTPResponder {
     typealias Context = SandboxRequestContext
+    /// `HTTPField.Name`, reached through Hummingbird's re-exported `HTTPFields`.
+    typealias HeaderName = HTTPFields.Element.Name
     let state: SandboxState
     let baseURL: BaseURL
 
@@ -82,11 +83,11 @@ struct SandboxRouter: HTTPResponder {
         func set(_ s: String) { value.withLock { $0 = s } }
     }
 
-    static let authToken = HTTPField.Name("X-Auth-Token")!
-    static let rlWindow = HTTPField.Name("X-Rate-Limit-Time-Window-Ms")!
-    static let rlReset = HTTPField.Name("X-Rate-Limit-Time-Reset-Ms")!
-    static let rlQuota = HTTPField.Name("X-Rate-Limit-Requests-Quota")!
-    static let rlLeft = HTTPField.Name("X-Rate-Limit-Requests-Left")!
+    static let authToken = HeaderName("X-Auth-Token")!
+    static let rlWindow = HeaderName("X-Rate-Limit-Time-Window-Ms")!
+    static let rlReset = HeaderName("X-Rate-Limit-Time-Reset-Ms")!
+    static let rlQuota = HeaderName("X-Rate-Limit-Requests-Quota")!
+    static let rlLeft = HeaderName("X-Rate-Limit-Requests-Left")!
 
     struct ConnectionResetError: Error {}
 
@@ -175,7 +176,7 @@ struct SandboxRouter: HTTPResponder {
             headers[Self.rlQuota] = String(rl.quota)
             headers[Self.rlLeft] = String(rl.left)
         }
-        for (k, v) in r.extraHeaders { headers[HTTPField.Name(k)!] = v }
+        for (k, v) in r.extraHeaders { headers[HeaderName(k)!] = v }
         var status = r.status
         var bytes = r.body
         switch r.fault {
