@@ -196,3 +196,39 @@ func verifyHS256(_ jwt: String, secret: String) throws -> [String: Any] {
     guard ok else { throw JWTError() }
     return try JSONSerialization.jsonObject(with: b64(parts[1])) as? [String: Any] ?? [:]
 }
+
+@Suite("OAuth extras")
+struct OAuthExtraTests {
+    @Test("Faults aimed at the token endpoint; the code survives a 5xx")
+    func tokenEndpointFault() async throws {
+        try await withHarness(OAuthTests.config) { (h: Harness) async throws in
+            let code = try #require(try await installFlow(h, email: "owner@store1.example.com", store: "store1")["code"])
+            await h.sandbox.state.injectFault(SandboxFault(.serverError(status: 503), endpoint: .oauthToken))
+            #expect(try await exchangeJSON(h, tokenFields(h, code: code, store: "store1")).status == 503)
+            #expect(try await exchangeJSON(h, tokenFields(h, code: code, store: "store1")).status == 200)
+            #expect(await h.sandbox.state.requestCounts()[.oauthToken] == 2)
+        }
+    }
+
+    @Test("The legacy signed_payload is base64(json).base64(hex(HMAC-SHA256)) when enabled")
+    func legacySignedPayload() async throws {
+        var config = OAuthTests.config
+        config.loadCallbackURL = "https://app.example.com/load"
+        config.sendsLegacySignedPayload = true
+        try await withHarness(config) { (h: Harness) async throws in
+            let url = try await h.sandbox.state.loadCallbackURL(store: "store1")
+            let items = URLComponents(string: url)?.queryItems ?? []
+            let legacy = try #require(items.first { $0.name == "signed_payload" }?.value)
+            let parts = legacy.split(separator: ".").map(String.init)
+            #expect(parts.count == 2)
+            let json = try #require(Data(base64Encoded: parts[0]))
+            let sig = try #require(Data(base64Encoded: parts[1]))
+            let mac = HMAC<SHA256>.authenticationCode(for: json, using: SymmetricKey(data: Data("s3cret".utf8)))
+            #expect(String(decoding: sig, as: UTF8.self) == mac.map { String(format: "%02x", $0) }.joined())
+            let payload = try JSONSerialization.jsonObject(with: json) as? [String: Any]
+            #expect(payload?["store_hash"] as? String == "store1")
+            #expect(payload?["context"] as? String == "stores/store1")
+            #expect(items.contains { $0.name == "signed_payload_jwt" })
+        }
+    }
+}
