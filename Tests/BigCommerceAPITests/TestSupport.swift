@@ -40,6 +40,11 @@ final class TestClock: Clock, Sendable {
     }
 
     private let state = Mutex(State())
+    /// Runs after every sleep: integration tests reset the sandbox's quota window here, so
+    /// "sleeping until the reset" takes no real time yet meets a fresh window.
+    private let afterSleep: (@Sendable () async -> Void)?
+
+    init(afterSleep: (@Sendable () async -> Void)? = nil) { self.afterSleep = afterSleep }
 
     var now: Instant { Instant(offset: state.withLock { $0.now }) }
     var minimumResolution: Duration { .nanoseconds(1) }
@@ -52,6 +57,7 @@ final class TestClock: Clock, Sendable {
                 state.now = deadline.offset
             }
         }
+        await afterSleep?()
     }
 
     /// Every sleep so far, in order.
