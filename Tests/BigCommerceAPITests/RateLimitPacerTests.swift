@@ -110,6 +110,17 @@ struct RateLimitPacerTests {
         #expect(clock.sleeps == [.seconds(1)])
     }
 
+    @Test("cancelling a task that waits for the quota ends the wait at once")
+    func cancellationEndsTheWait() async throws {
+        // The real clock: the wait would be ten minutes, so only cancellation can end it.
+        let pacer = RateLimitPacer(clock: ContinuousClock())
+        await pacer.record(RateLimitHeaders(requestsLeft: 0, timeUntilReset: .seconds(600)), status: 429)
+        let waiter = Task { try await pacer.acquire() }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(await pacer.status().requestsSent == 0)
+    }
+
     @Test("retry back-off doubles with jitter and is capped")
     func retryDelays() {
         let policy = RetryPolicy(baseDelay: .milliseconds(100), maximumDelay: .milliseconds(500))

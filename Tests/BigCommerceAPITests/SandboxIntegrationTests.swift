@@ -188,6 +188,25 @@ struct SandboxIntegrationTests {
         }
     }
 
+    @Test("order details come from consignments when embedded, from sub-resources otherwise")
+    func orderDetails() async throws {
+        try await withSandbox { h in
+            let token = try await h.store("detail1")
+            let created = try await h.sandbox.state.createOrder(store: "detail1", sandboxOrder(lines: 3))
+            let client = h.client(store: "detail1", token: token)
+            let embedded = try await client.details(of: client.order(id: created.id))
+            #expect(embedded.source == .consignments)
+            #expect(embedded.lines.count == 3 && embedded.shippingAddresses.count == 1)
+            #expect(embedded.lines.allSatisfy { $0.orderAddressID == embedded.shippingAddresses[0].id })
+            let before = await h.sandbox.state.totalRequests(store: "detail1")
+            let fetched = try await client.details(of: client.order(id: created.id, includeConsignmentLineItems: false))
+            #expect(fetched.source == .subresources)
+            #expect(fetched.lines.map(\.id).sorted() == embedded.lines.map(\.id).sorted())
+            #expect(fetched.shippingAddresses.map(\.id) == embedded.shippingAddresses.map(\.id))
+            #expect(await h.sandbox.state.totalRequests(store: "detail1") - before == 3)
+        }
+    }
+
     @Test("a revoked token gets unauthorized")
     func revokedToken() async throws {
         try await withSandbox { h in
