@@ -98,3 +98,42 @@ public struct OrderPages: AsyncSequence, Sendable {
         }
     }
 }
+
+/// An order with its shipping addresses and lines, however they were obtained.
+public struct OrderDetails: Sendable, Hashable {
+    /// Where the addresses and lines came from.
+    public enum Source: Sendable, Hashable {
+        /// Embedded in the order (`include=consignments.line_items`): no extra request.
+        case consignments
+        /// Fetched from `/products` and `/shipping_addresses`: two or more extra requests.
+        case subresources
+    }
+
+    public var order: Order
+    public var shippingAddresses: [OrderShippingAddress]
+    /// From consignments: the lines of the shipping consignments (physical goods; digital
+    /// items and gift certificates are not shipped). From sub-resources: every line.
+    public var lines: [OrderProduct]
+    public var source: Source
+}
+
+extension BigCommerceClient {
+    /// The addresses and lines of `order`: taken from its embedded consignments when the listing
+    /// included them, otherwise fetched (`/products` paged, `/shipping_addresses`).
+    public func details(of order: Order) async throws -> OrderDetails {
+        if let consignments = order.consignments, consignments.shipping.allSatisfy({ $0.lineItems != nil }) {
+            var lines: [OrderProduct] = []
+            for consignment in consignments.shipping {
+                for var line in consignment.lineItems ?? [] {
+                    // Embedded lines may omit the address they belong to; the consignment knows it.
+                    if line.orderAddressID == nil || line.orderAddressID == 0 { line.orderAddressID = consignment.address.id }
+                    lines.append(line)
+                }
+            }
+            return OrderDetails(order: order, shippingAddresses: consignments.shipping.map(\.address), lines: lines, source: .consignments)
+        }
+        async let lines = orderProducts(orderID: order.id)
+        async let addresses = shippingAddresses(orderID: order.id)
+        return OrderDetails(order: order, shippingAddresses: try await addresses, lines: try await lines, source: .subresources)
+    }
+}

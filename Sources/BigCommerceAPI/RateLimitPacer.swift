@@ -123,8 +123,8 @@ public actor RateLimitPacer {
             forgetWindowIfReset(now: now)
             let waitUntil = earliestSendTime(now: now)
             guard let waitUntil, waitUntil > now else { break }
-            totalWaited += waitUntil - now
             try await clock.sleep(for: waitUntil - now)
+            totalWaited += waitUntil - now
             // Re-check: other requests may have recorded fresher headers while this one slept.
         }
         requestsSent += 1
@@ -175,8 +175,8 @@ public actor RateLimitPacer {
     /// Sleeps on the pacer's clock (retry back-off uses the same clock as pacing).
     public func sleep(for duration: Duration) async throws {
         guard duration > .zero else { return }
-        totalWaited += duration
         try await clock.sleep(for: duration)
+        totalWaited += duration
     }
 
     // MARK: internals

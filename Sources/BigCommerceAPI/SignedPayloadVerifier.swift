@@ -20,10 +20,11 @@ public struct SignedPayloadVerifier: Sendable {
     /// `sub` must be `stores/{hash}`. `iss` is not checked (the official clients do not).
     public func verifyJWT(_ jwt: String, now: Date = Date()) throws(SignedPayloadError) -> SignedPayloadClaims {
         let parts = jwt.trimmingWhitespace().split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Base64.decodeURLSafe(parts[0]), let payloadBytes = Base64.decodeURLSafe(parts[1]),
-            let signature = Base64.decodeURLSafe(parts[2])
+        guard parts.count == 3, let headerBytes = Base64.decodeURLSafe(parts[0]), let payloadBytes = Base64.decodeURLSafe(parts[1])
         else { throw .malformed }
         guard let header = try? JSONDecoder().decode(JOSEHeader.self, from: Data(headerBytes)) else { throw .malformed }
+        // An empty or undecodable signature is simply a wrong one (e.g. an `alg: none` token).
+        let signature = Base64.decodeURLSafe(parts[2]) ?? []
 
         let signingInput = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
         let key = SymmetricKey(data: Array(clientSecret.revealedValue.utf8))

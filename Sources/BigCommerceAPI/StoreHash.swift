@@ -13,8 +13,9 @@ public struct StoreHash: Sendable, Hashable, Comparable, CustomStringConvertible
     public static let maximumLength = 32
 
     /// Parses a bare hash (`abcde`), an OAuth context (`stores/abcde`), an API path
-    /// (`/stores/abcde/v3/`) or an API URL with or without scheme
-    /// (`https://api.bigcommerce.com/stores/abcde/v2`), ignoring surrounding whitespace.
+    /// (`/stores/abcde/v3/`), an API URL with or without scheme
+    /// (`https://api.bigcommerce.com/stores/abcde/v2`, any host, anything after `v2`/`v3`), or
+    /// the legacy host `store-abcde.mybigcommerce.com`, ignoring surrounding whitespace.
     ///
     /// - Throws: ``StoreHashError`` saying what was expected and what was wrong.
     public init(parsing input: String) throws(StoreHashError) {

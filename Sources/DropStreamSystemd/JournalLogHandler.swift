@@ -26,7 +26,9 @@ public struct JournalLogHandler: LogHandler {
     /// Sent as `SYSLOG_IDENTIFIER=` (the daemon's name, e.g. `dropstreamd`).
     public let identifier: String
 
+    /// Metadata attached to every entry of this handler (the `Logger`'s own metadata).
     public var metadata: Logger.Metadata = [:]
+    /// Supplies contextual metadata (task-locals, …) at each log statement.
     public var metadataProvider: Logger.MetadataProvider?
 
     private let levelControl: LogLevelControl
@@ -79,16 +81,19 @@ public struct JournalLogHandler: LogHandler {
     /// report of its failure is enough.
     private static let processFailureReport = ReportOnce()
 
+    /// The level set on this handler, or else the shared ``LogLevelControl``'s current level.
     public var logLevel: Logger.Level {
         get { explicitLevel ?? levelControl.level }
         set { explicitLevel = newValue }
     }
 
+    /// One metadata value of this handler.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes one entry; `Logger` has already checked the level.
     public func log(event: LogEvent) {
         let merged = LogMetadata.effective(base: metadata, provider: metadataProvider, event: event)
         let result = send(Self.fields(event: event, label: label, identifier: identifier, metadata: merged))

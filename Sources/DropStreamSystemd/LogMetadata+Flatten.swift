@@ -33,7 +33,7 @@ enum LogMetadata {
     ///
     /// `["order": ["id": "7", "total": "3"]]` gives `order/id` and `order/total`, so that each
     /// becomes its own searchable journal field (`ORDER_ID=7`). Arrays stay one value, written as
-    /// swift-log writes them (`[a, b]`): splitting them into numbered fields would make the field
+    /// swift-log writes them (`["a", "b"]`): splitting them into numbered fields would make the field
     /// set depend on the data.
     static func flatten(_ metadata: Logger.Metadata) -> [FlatMetadataEntry] {
         var entries: [FlatMetadataEntry] = []

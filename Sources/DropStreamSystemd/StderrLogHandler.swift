@@ -35,7 +35,9 @@ public struct StderrLogHandler: LogHandler {
     /// Where lines go.
     public let output: LogOutput
 
+    /// Metadata attached to every entry of this handler (the `Logger`'s own metadata).
     public var metadata: Logger.Metadata = [:]
+    /// Supplies contextual metadata (task-locals, …) at each log statement.
     public var metadataProvider: Logger.MetadataProvider?
 
     private let levelControl: LogLevelControl
@@ -56,16 +58,19 @@ public struct StderrLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
+    /// The level set on this handler, or else the shared ``LogLevelControl``'s current level.
     public var logLevel: Logger.Level {
         get { explicitLevel ?? levelControl.level }
         set { explicitLevel = newValue }
     }
 
+    /// One metadata value of this handler.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes one entry; `Logger` has already checked the level.
     public func log(event: LogEvent) {
         let merged = LogMetadata.effective(base: metadata, provider: metadataProvider, event: event)
         output.write(Self.format(event: event, label: label, metadata: merged, style: style))

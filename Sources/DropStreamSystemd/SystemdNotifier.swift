@@ -41,6 +41,7 @@ public struct SystemdNotifier: Sendable {
         /// left out so that a status line never ends up somewhere unexpected).
         public var variables: [String]
 
+        /// `sd_notify(READY,STATUS) failed: No such file or directory`.
         public var description: String {
             let reason = errno == 0 ? "NOTIFY_SOCKET is not set in the process environment" : String(cString: strerror(errno))
             return "sd_notify(\(variables.joined(separator: ","))) failed: \(reason)"
