@@ -180,6 +180,9 @@ let package = Package(
             dependencies: [
                 "DropStreamDaemon",
                 "DropStreamControl",
+                "DropStreamDatabase",
+                "BigCommerceAPI",
+                "BigCommerceSandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -191,6 +194,8 @@ let package = Package(
                 "dropstreamctl",
                 "bigcommerce-sandbox",
                 "DropStreamControl",
+                "DropStreamDatabase",
+                "BigCommerceSandbox",
             ]
         ),
     ],
