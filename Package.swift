@@ -184,6 +184,7 @@ let package = Package(
                 "BigCommerceAPI",
                 "BigCommerceSandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Spawns the built binaries; depends on them so `swift test` builds them first.

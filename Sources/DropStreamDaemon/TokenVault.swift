@@ -101,7 +101,10 @@ public struct TokenVault: Sendable {
     /// Seals `token` for the store with id `storeID`.
     public func seal(_ token: String, storeID: Int64) throws -> Sealed {
         let box = try AES.GCM.seal(Data(token.utf8), using: key, authenticating: Self.associatedData(storeID))
-        return Sealed(ciphertext: box.ciphertext + box.tag, nonce: Data(box.nonce))
+        // Fresh, zero-based Data: the box's parts are slices of one buffer.
+        var ciphertext = Data(box.ciphertext)
+        ciphertext.append(contentsOf: box.tag)
+        return Sealed(ciphertext: ciphertext, nonce: Data(box.nonce))
     }
 
     /// Opens a token sealed for `storeID`.
