@@ -119,7 +119,7 @@ public func buildDaemon(
         logger: logger
     )
     let housekeeping = HousekeepingService(
-        database: database, health: health, statusBoard: statusBoard,
+        database: database, health: health, statusBoard: statusBoard, readiness: readiness,
         interval: configuration.healthCheckInterval, logger: logger
     )
     let reload = ReloadService(

@@ -12,6 +12,7 @@ struct HousekeepingService: Service {
     let database: AppDatabase
     let health: HealthMonitor
     let statusBoard: StatusBoard
+    let readiness: Readiness
     let interval: Duration
     let logger: Logger
 
@@ -33,6 +34,7 @@ struct HousekeepingService: Service {
                 await health.reportDatabase(problem: problem)
                 await statusBoard.update(await statusLine(databaseProblem: problem))
                 await health.reportProgress(loop: Self.loopName)
+                await readiness.mark(.firstHealthCheckDone)
                 try await Task.sleep(for: interval)
             }
         }

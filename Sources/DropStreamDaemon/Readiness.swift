@@ -6,6 +6,8 @@ public actor Readiness {
     public enum Requirement: String, CaseIterable, Sendable {
         case controlSocketListening = "control socket listening"
         case callbackListenerRunning = "callback listener running"
+        /// The first database probe ran, so READY=1 comes with a real STATUS= line.
+        case firstHealthCheckDone = "first health check done"
         case reloadHandlerInstalled = "reload handler installed"
     }
 
