@@ -190,7 +190,7 @@ import Testing
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("'Teleported' is not an order status") && unknown.stderr.contains("11 Awaiting Fulfillment"), "\(unknown.stderr)")
 
-        for (flag, value) in [("--store-hash", "bad hash!"), ("--store-hash", ""), ("--api-path", "https://example.com/nothing/here"), ("--api-path", "https://api.bigcommerce.com/stores//v3/")] {
+        for (flag, value) in [("--store-hash", "bad hash!"), ("--store-hash", ""), ("--api-path", "https://example.com/nothing/here"), ("--api-path", "https://api.bigcommerce.com/v3/orders")] {
             let result = try await h.ctl(["store", "add", "x", flag, value])
             #expect(result.status == 1, "\(flag) \(value)")
             #expect(!result.stderr.isEmpty && result.stdout.isEmpty)

@@ -36,7 +36,7 @@ final class ConnectionHarness: @unchecked Sendable {
             codeLifetime: codeLifetime
         ))
         let secretFile = daemon.directory.file("client-secret")
-        FileManager.default.createFile(atPath: secretFile, contents: Data(clientSecret.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: secretFile, contents: Data(clientSecret.utf8), attributes: [.posixPermissions: 0o600])
         let config = """
             log:
               level: debug
@@ -101,6 +101,14 @@ final class ConnectionHarness: @unchecked Sendable {
         var text: String
     }
 
+    /// A client that follows no redirect, so each step of the install is visible. Process-wide
+    /// and never shut down, like `HTTPClient.shared`.
+    static let browser: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// One HTTP exchange, no redirects followed (a browser's single step).
     func fetch(_ url: String, method: HTTPMethod = .GET, form: String? = nil) async throws -> Page {
         var request = HTTPClientRequest(url: url)
@@ -109,7 +117,7 @@ final class ConnectionHarness: @unchecked Sendable {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: form))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+        let response = try await Self.browser.execute(request, timeout: .seconds(20))
         let body = try await response.body.collect(upTo: 1 << 20)
         return Page(status: Int(response.status.code), headers: response.headers, text: String(buffer: body))
     }
