@@ -53,6 +53,26 @@ import Testing
         #expect(try await h.store("second").importStatus.id == 11)
         try await h.stop()
     }
+
+    /// `store remove` asks on a terminal: "n" keeps the store, "y" disconnects it.
+    @Test func removeAsksForConfirmationOnATerminal() async throws {
+        let h = try await ConnectionHarness.start()
+        defer { Task { try? await h.stop() } }
+        _ = try await h.ctlJSON(["store", "add", "keep", "--store-hash", "keep1"], as: StoreDetail.self)
+        let arguments = ["store", "remove", "keep", "--socket", h.daemon.socketPath]
+        let declined = try PseudoTerminalProcess(executable: BuiltProducts.executable("dropstreamctl"), arguments: arguments, directory: h.daemon.directory)
+        declined.type("n\n")
+        #expect(try await declined.waitForExit() == 1)
+        #expect(declined.output.contains("Disconnect store 'keep' (orders and history are kept)? [y/N]"))
+        #expect(declined.output.contains("not removed"))
+        #expect(try await h.store("keep").state == "awaiting_authorization")
+
+        let confirmed = try PseudoTerminalProcess(executable: BuiltProducts.executable("dropstreamctl"), arguments: arguments, directory: h.daemon.directory)
+        confirmed.type("y\n")
+        #expect(try await confirmed.waitForExit() == 0, "\(confirmed.output)")
+        #expect(try await h.store("keep").state == "disconnected")
+        try await h.stop()
+    }
 }
 
 /// A child whose stdin is the slave side of a pseudo-terminal (so it sees a TTY); stdout and
