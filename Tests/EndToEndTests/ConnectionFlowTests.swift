@@ -1,5 +1,7 @@
 import BigCommerceSandbox
 import DropStreamControl
+import DropStreamCore
+import DropStreamDatabase
 import Foundation
 import Testing
 
@@ -83,6 +85,35 @@ import Testing
         #expect(list.stdout.contains("Acme Shop") && list.stdout.contains("disconnected"))
         let show = try await h.ctl(["store", "show", "Acme Shop"])
         #expect(show.stdout.contains("store authorize 'Acme Shop'"))
+        try await h.stop()
+    }
+
+    /// Uninstall disconnects but keeps the store's orders and their history.
+    @Test func uninstallKeepsOrdersAndHistory() async throws {
+        let h = try await ConnectionHarness.start(seed: { database in
+            let store = try await database.addStore(name: "kept", platform: .bigcommerce, storeHash: "kept1")
+            let payload = OrderPayload(
+                lines: [OrderLine(lineID: "L1", sku: "SKU-1", name: "Widget", quantity: 1)],
+                shippingAddress: ShippingAddress(
+                    addressID: "A1", firstName: "Ada", lastName: "Lovelace", street1: "1 Main St", city: "Austin",
+                    state: "Texas", zip: "78701", country: "United States", countryISO2: "US"),
+                shippingMethod: "Free Shipping", customerMessage: nil)
+            _ = try await database.upsertImportedOrder(storeId: store.id, ImportedOrder(externalOrderID: "100", storeStatusID: 11, dateModified: Date(), payload: payload, holdReason: nil))
+        })
+        defer { Task { try? await h.stop() } }
+        try await h.createStore("kept1")
+        #expect(try await h.store("kept").ordersByState["ready"] == 1)
+        let start = try await h.startAuthorization("kept")
+        #expect(try await h.authorizeInBrowser(authorizeURL: start.authorizeURL, store: "kept1").callback.status == 200)
+
+        #expect(try await h.sandbox.state.uninstall(store: "kept1").callbackStatus == 200)
+        let store = try await h.store("kept")
+        #expect(store.state == "disconnected" && !store.hasCredential)
+        #expect(store.ordersByState["ready"] == 1, "orders are kept")
+        // And it can be connected again.
+        let again = try await h.startAuthorization("kept")
+        #expect(try await h.authorizeInBrowser(authorizeURL: again.authorizeURL, store: "kept1").callback.status == 200)
+        #expect(try await h.store("kept").state == "active")
         try await h.stop()
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BigCommerceSandbox
 import DropStreamControl
+import DropStreamDatabase
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -24,9 +25,18 @@ final class ConnectionHarness: @unchecked Sendable {
         self.process = process
     }
 
-    /// Starts the sandbox and the daemon (waits for READY=1). `extraConfig` is appended to the YAML.
-    static func start(authorizationWindow: String = "10m", codeLifetime: Duration = .seconds(300)) async throws -> ConnectionHarness {
+    /// Starts the sandbox and the daemon (waits for READY=1).
+    /// `seed` runs on the daemon's database before the daemon starts (for orders, which only the
+    /// sync engine writes otherwise).
+    static func start(
+        authorizationWindow: String = "10m", codeLifetime: Duration = .seconds(300),
+        seed: (@Sendable (AppDatabase) async throws -> Void)? = nil
+    ) async throws -> ConnectionHarness {
         let daemon = try DaemonHarness()
+        if let seed {
+            try FileManager.default.createDirectory(atPath: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try await seed(try AppDatabase.open(path: daemon.stateDirectory + "/dropstream.sqlite"))
+        }
         let callbackBase = "http://127.0.0.1:\(daemon.callbackPort)"
         let sandbox = try await RunningSandbox.start(configuration: SandboxConfiguration(
             clientID: clientID, clientSecret: clientSecret,
