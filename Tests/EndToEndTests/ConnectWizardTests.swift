@@ -2,6 +2,7 @@ import DropStreamControl
 import Foundation
 import Testing
 
+extension ConnectionTests {
 /// `dropstreamctl connect` on a pseudo-terminal, answered like an operator would type.
 @Suite struct ConnectWizardTests {
     @Test func wizardAddsAuthorizesAndSetsTheImportStatus() async throws {
@@ -73,6 +74,7 @@ import Testing
         #expect(try await h.store("keep").state == "disconnected")
         try await h.stop()
     }
+}
 }
 
 /// A child whose stdin is the slave side of a pseudo-terminal (so it sees a TTY); stdout and

@@ -5,6 +5,7 @@ import DropStreamDatabase
 import Foundation
 import Testing
 
+extension ConnectionTests {
 /// Issue 4's whole connection flow with the built binaries and the sandbox: add, authorize in a
 /// "browser", import status by custom label, a revoked token, re-authorization, uninstall.
 @Suite struct ConnectionFlowTests {
@@ -116,4 +117,5 @@ import Testing
         #expect(try await h.store("kept").state == "active")
         try await h.stop()
     }
+}
 }

@@ -3,6 +3,7 @@ import DropStreamControl
 import Foundation
 import Testing
 
+extension ConnectionTests {
 /// Everything issue 4 says must be refused: each gets a clear message and writes nothing.
 @Suite struct ConnectionRefusalTests {
     /// A code for a store the daemon awaits, sent with another store's context: refused before
@@ -226,4 +227,5 @@ import Testing
         #expect(try await h.ctl(["store", "show", "nope"]).stderr.contains("no store named 'nope'"))
         try await h.stop()
     }
+}
 }

@@ -2,6 +2,7 @@ import DropStreamControl
 import Foundation
 import Testing
 
+extension ConnectionTests {
 /// DESIGN §6 and issue 4: no token, code or client secret in the daemon's debug log, in the
 /// ctl's output (human or JSON), or as plain text in the database, after a full flow.
 @Suite struct SecretHygieneTests {
@@ -53,4 +54,5 @@ import Testing
         #expect(stat(h.daemon.stateDirectory + "/token.key", &info) == 0 && info.st_mode & 0o077 == 0)
         try await h.stop()
     }
+}
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+extension ConnectionTests {
 /// Help text of the store commands and the wizard: every option explained (STYLE §12).
 @Suite struct StoreHelpTextTests {
     static let expectations: [(command: [String], needles: [String])] = [
@@ -31,4 +32,5 @@ import Testing
         let result = try await SpawnedProcess.run(BuiltProducts.executable("dropstreamctl"), ["--help"])
         #expect(result.stdout.contains("store") && result.stdout.contains("connect"))
     }
+}
 }

@@ -7,6 +7,11 @@ import NIOCore
 import NIOHTTP1
 import Testing
 
+/// The connection tests, one at a time: each spawns a daemon, a sandbox and many ctl processes,
+/// and run all at once they starve the timing-sensitive tests that share the machine (the
+/// watchdog's ping cadence, the sandbox's rate-limit window).
+@Suite(.serialized) enum ConnectionTests {}
+
 /// A spawned dropstreamd wired to an in-process BigCommerce sandbox: the sandbox's app callbacks
 /// point at the daemon's callback listener, the daemon's API and login base URLs at the sandbox.
 final class ConnectionHarness: @unchecked Sendable {
