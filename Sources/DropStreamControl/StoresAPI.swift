@@ -147,6 +147,15 @@ public struct AuthorizationStartResponse: Codable, Sendable, Equatable {
     /// The callback is accepted until then.
     public var expiresAt: Date
 
+    // The wire uses snake_case keys; "URL" would round-trip as "authorize_url" -> "authorizeUrl"
+    // and miss the property, so the keys are spelled the way the key strategies produce them.
+    private enum CodingKeys: String, CodingKey {
+        case store
+        case authorizeURL = "authorizeUrl"
+        case callbackURL = "callbackUrl"
+        case expiresAt
+    }
+
     public init(store: String, authorizeURL: String, callbackURL: String, expiresAt: Date) {
         self.store = store
         self.authorizeURL = authorizeURL
