@@ -25,7 +25,7 @@ struct DropStreamCtl: AsyncParsableCommand {
               77  permission denied on the socket
             """,
         version: DropStreamVersion.current,
-        subcommands: [StatusCommand.self]
+        subcommands: [StatusCommand.self, QueueCommand.self, OrdersCommand.self, ShipmentsCommand.self]
     )
 }
 
