@@ -128,8 +128,9 @@ public struct ConfigurationLoader: Sendable {
         guard defaultLease <= maxLease else {
             throw ConfigurationError(key: ConfigurationKey.queueDefaultLease.rawValue, reason: "\(defaultLease.humanDescription) is longer than queue.max_lease (\(maxLease.humanDescription))")
         }
-        let rescueInterval = try duration(value(.queueRescueInterval), key: .queueRescueInterval, default: .seconds(15), minimum: .milliseconds(100))
-        let pushInterval = try duration(value(.shipmentsPushInterval), key: .shipmentsPushInterval, default: .seconds(2), minimum: .milliseconds(50))
+        // Defaults stay under a short stall timeout; a value set explicitly must too (below).
+        let rescueInterval = try duration(value(.queueRescueInterval), key: .queueRescueInterval, default: min(.seconds(15), stallTimeout / 2), minimum: .milliseconds(100))
+        let pushInterval = try duration(value(.shipmentsPushInterval), key: .shipmentsPushInterval, default: min(.seconds(2), stallTimeout / 2), minimum: .milliseconds(50))
         for (key, interval) in [(ConfigurationKey.queueRescueInterval, rescueInterval), (.shipmentsPushInterval, pushInterval)] where interval >= stallTimeout {
             throw ConfigurationError(key: key.rawValue, reason: "\(interval.humanDescription) must be shorter than health.stall_timeout (\(stallTimeout.humanDescription)), or the loop would look stalled")
         }

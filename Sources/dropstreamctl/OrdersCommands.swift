@@ -8,8 +8,8 @@ struct OrdersCommand: AsyncParsableCommand {
         commandName: "orders",
         abstract: "List and inspect orders; release, hold, unhold and ship them.",
         discussion: """
-            Orders are named by their DropStream id (the ID column of 'orders list', the id in
-            'queue claim'), not by the store's order number. States: ready (in the queue), held
+            Orders are named by their DropStream id (the ID column of 'orders list', the id in \
+            'queue claim'), not by the store's order number. States: ready (in the queue), held \
             (needs an operator), claimed (a worker holds a lease), shipped, cancelled.
             """,
         subcommands: [
@@ -85,8 +85,8 @@ struct OrdersShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Show one order: lines, address, store status, shipments and its full history.",
         discussion: """
-            The history lists every event with who caused it: sync (the store), worker:NAME,
-            operator, rescuer (an expired lease) or pusher (delivering shipments to the store).
+            The history lists every event with who caused it: sync (the store), worker:NAME, \
+            operator, rescuer (an expired lease) or pusher (delivering shipments to the store). \
             With --json, prints the control API's GET /v1/orders/{id} response unchanged.
             """
     )
@@ -173,13 +173,13 @@ struct OrdersShipCommand: AsyncParsableCommand {
         commandName: "ship",
         abstract: "Confirm a shipment of a claimed order; the daemon sends it to the store.",
         discussion: """
-            Without --items, ships everything not shipped yet and the order becomes 'shipped'.
-            With --items, ships only those lines and quantities (a partial shipment): the order
-            stays claimed until everything is shipped. The store then shows the order Partially
+            Without --items, ships everything not shipped yet and the order becomes 'shipped'. \
+            With --items, ships only those lines and quantities (a partial shipment): the order \
+            stays claimed until everything is shipped. The store then shows the order Partially \
             Shipped, and Shipped after the last shipment.
 
-            The shipment is delivered to the store in the background, with retries; 'orders show
-            ID' shows where it is. Repeating the same confirmation (same tracking number and
+            The shipment is delivered to the store in the background, with retries; 'orders show \
+            ID' shows where it is. Repeating the same confirmation (same tracking number and \
             items) returns the first shipment: nothing ships twice.
 
             An order the store cancelled after it was claimed is refused unless --force.
@@ -262,8 +262,8 @@ struct ShipmentsRetryCommand: AsyncParsableCommand {
         commandName: "retry",
         abstract: "Send a failed shipment to the store again.",
         discussion: """
-            A shipment fails when the store refuses it (the reason is in 'orders show') or when
-            retries ran out. Fix the cause, then retry: the shipment goes back to pending and the
+            A shipment fails when the store refuses it (the reason is in 'orders show') or when \
+            retries ran out. Fix the cause, then retry: the shipment goes back to pending and the \
             daemon sends it at once, first checking the store does not already have it.
             """
     )

@@ -8,9 +8,9 @@ struct QueueCommand: AsyncParsableCommand {
         commandName: "queue",
         abstract: "Claim orders to ship and keep their leases alive (the warehouse side).",
         discussion: """
-            A claim moves the oldest 'ready' orders to 'claimed' for one worker, atomically: no
-            order is ever handed to two workers. A claim is a lease: ship the order ('orders
-            ship'), give it back ('orders release'), or extend the lease ('queue heartbeat')
+            A claim moves the oldest 'ready' orders to 'claimed' for one worker, atomically: no \
+            order is ever handed to two workers. A claim is a lease: ship the order ('orders \
+            ship'), give it back ('orders release'), or extend the lease ('queue heartbeat') \
             before it runs out; an expired lease puts the order back in the queue.
             """,
         subcommands: [QueueClaimCommand.self, QueueHeartbeatCommand.self]
@@ -22,10 +22,10 @@ struct QueueClaimCommand: AsyncParsableCommand {
         commandName: "claim",
         abstract: "Claim the oldest ready orders for a worker.",
         discussion: """
-            Prints each claimed order with its DropStream id (what 'orders ship ID' takes), the
-            store's order number, the ship-to address, the shipping method, the lines (line id,
-            SKU, quantity) and the customer's message. Prints nothing to claim when the queue is
-            empty (exit status 0). With --json, prints the control API's POST /v1/queue/claim
+            Prints each claimed order with its DropStream id (what 'orders ship ID' takes), the \
+            store's order number, the ship-to address, the shipping method, the lines (line id, \
+            SKU, quantity) and the customer's message. Prints nothing to claim when the queue is \
+            empty (exit status 0). With --json, prints the control API's POST /v1/queue/claim \
             response unchanged.
             """
     )
@@ -72,8 +72,8 @@ struct QueueHeartbeatCommand: AsyncParsableCommand {
         commandName: "heartbeat",
         abstract: "Extend a worker's leases on orders it holds.",
         discussion: """
-            Each lease is set to now + --lease. Orders the worker no longer holds (the lease ran
-            out and the order went back to the queue, it was released, shipped or never claimed
+            Each lease is set to now + --lease. Orders the worker no longer holds (the lease ran \
+            out and the order went back to the queue, it was released, shipped or never claimed \
             by this worker) are listed as lost, and the command exits 1: stop working on them.
             """
     )

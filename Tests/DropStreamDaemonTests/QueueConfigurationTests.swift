@@ -22,6 +22,12 @@ import Testing
         #expect(configuration.bigCommerceRequestTimeout == .seconds(30))
     }
 
+    @Test func defaultIntervalsStayUnderAShortStallTimeout() throws {
+        let configuration = try load("health:\n  stall_timeout: 2s\n  check_interval: 500ms\n")
+        #expect(configuration.queueRescueInterval == .seconds(1))
+        #expect(configuration.shipmentsPushInterval == .seconds(1))
+    }
+
     @Test func valuesAreRead() throws {
         let configuration = try load("queue:\n  default_lease: 5m\n  rescue_interval: 1s\nshipments:\n  push_interval: 250ms\n  max_attempts: 3\n")
         #expect(configuration.queueDefaultLease == .seconds(300))
