@@ -122,6 +122,30 @@ public struct ConfigurationLoader: Sendable {
             (tokenKeyFile, generateTokenKey) = ("\(stateDirectory)/token.key", true)
         }
         let authorizationWindow = try duration(value(.authorizationWindow), key: .authorizationWindow, default: .seconds(1800), minimum: .seconds(1))
+        let requestTimeout = try duration(value(.bigCommerceRequestTimeout), key: .bigCommerceRequestTimeout, default: .seconds(30), minimum: .milliseconds(100))
+        let defaultLease = try duration(value(.queueDefaultLease), key: .queueDefaultLease, default: .seconds(600), minimum: .seconds(1))
+        let maxLease = try duration(value(.queueMaxLease), key: .queueMaxLease, default: .seconds(86400), minimum: .seconds(1))
+        guard defaultLease <= maxLease else {
+            throw ConfigurationError(key: ConfigurationKey.queueDefaultLease.rawValue, reason: "\(defaultLease.humanDescription) is longer than queue.max_lease (\(maxLease.humanDescription))")
+        }
+        // Defaults stay under a short stall timeout; a value set explicitly must too (below).
+        let rescueInterval = try duration(value(.queueRescueInterval), key: .queueRescueInterval, default: min(.seconds(15), stallTimeout / 2), minimum: .milliseconds(100))
+        let pushInterval = try duration(value(.shipmentsPushInterval), key: .shipmentsPushInterval, default: min(.seconds(2), stallTimeout / 2), minimum: .milliseconds(50))
+        for (key, interval) in [(ConfigurationKey.queueRescueInterval, rescueInterval), (.shipmentsPushInterval, pushInterval)] where interval >= stallTimeout {
+            throw ConfigurationError(key: key.rawValue, reason: "\(interval.humanDescription) must be shorter than health.stall_timeout (\(stallTimeout.humanDescription)), or the loop would look stalled")
+        }
+        let retryDelay = try duration(value(.shipmentsRetryDelay), key: .shipmentsRetryDelay, default: .seconds(10), minimum: .milliseconds(10))
+        let maxRetryDelay = try duration(value(.shipmentsMaxRetryDelay), key: .shipmentsMaxRetryDelay, default: .seconds(900), minimum: .milliseconds(10))
+        guard retryDelay <= maxRetryDelay else {
+            throw ConfigurationError(key: ConfigurationKey.shipmentsRetryDelay.rawValue, reason: "\(retryDelay.humanDescription) is longer than shipments.max_retry_delay (\(maxRetryDelay.humanDescription))")
+        }
+        var maxAttempts = 20
+        if let text = value(.shipmentsMaxAttempts) {
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)), (1...1000).contains(number) else {
+                throw ConfigurationError(key: ConfigurationKey.shipmentsMaxAttempts.rawValue, reason: "'\(text)' is not a whole number from 1 to 1000")
+            }
+            maxAttempts = number
+        }
 
         return DaemonConfiguration(
             sourceFile: fileValues.isEmpty && !FileManager.default.fileExists(atPath: filePath) ? nil : filePath,
@@ -139,7 +163,15 @@ public struct ConfigurationLoader: Sendable {
             bigCommerceLoginBaseURL: loginBaseURL,
             tokenKeyFile: tokenKeyFile,
             generateTokenKey: generateTokenKey,
-            authorizationWindow: authorizationWindow
+            authorizationWindow: authorizationWindow,
+            bigCommerceRequestTimeout: requestTimeout,
+            queueDefaultLease: defaultLease,
+            queueMaxLease: maxLease,
+            queueRescueInterval: rescueInterval,
+            shipmentsPushInterval: pushInterval,
+            shipmentsRetryDelay: retryDelay,
+            shipmentsMaxRetryDelay: maxRetryDelay,
+            shipmentsMaxAttempts: maxAttempts
         )
     }
 

@@ -13,6 +13,7 @@ struct ControlRoutes: Sendable {
     let connections: Connections
     let startedAt: Date
     let logger: Logger
+    var queue = QueueSettings()
 
     func register(on router: Router<BasicRequestContext>) {
         router.get(RouterPath(ControlAPI.Path.status)) { _, _ in try await status() }
@@ -50,6 +51,7 @@ struct ControlRoutes: Sendable {
         router.get(RouterPath(ControlAPI.Path.stores + "/:name/order-statuses")) { _, context in
             try ControlJSON.response(try await connections.orderStatuses(try name(context)))
         }
+        registerQueueRoutes(on: router)
     }
 
     /// The `:name` path segment, percent-decoded.

@@ -106,7 +106,8 @@ public func buildDaemon(
             Connections.App(oauth: $0.oauth(httpClient.client), verifier: $0.verifier, authCallbackURL: configuration.authCallbackURL)
         },
         httpClient: httpClient,
-        clientConfiguration: BigCommerceClientConfiguration(endpoints: bigCommerceEndpoints(configuration)),
+        clientConfiguration: BigCommerceClientConfiguration(
+            endpoints: bigCommerceEndpoints(configuration), requestTimeout: configuration.bigCommerceRequestTimeout),
         authorizationWindow: configuration.authorizationWindow, logger: logger
     )
     let callbackServer = CallbackServer.makeApplication(
@@ -114,7 +115,9 @@ public func buildDaemon(
     )
     let controlServer = ControlServer.makeApplication(
         socketPath: configuration.controlSocketPath,
-        routes: ControlRoutes(database: database, health: health, connections: connections, startedAt: Date(), logger: logger),
+        routes: ControlRoutes(
+            database: database, health: health, connections: connections, startedAt: Date(), logger: logger,
+            queue: QueueSettings(defaultLease: configuration.queueDefaultLease, maxLease: configuration.queueMaxLease)),
         readiness: readiness,
         logger: logger
     )
@@ -122,6 +125,14 @@ public func buildDaemon(
         database: database, health: health, statusBoard: statusBoard, readiness: readiness,
         interval: configuration.healthCheckInterval, logger: logger
     )
+    let leaseRescuer = LeaseRescuer(
+        database: database, health: health, interval: configuration.queueRescueInterval, logger: logger)
+    let shipmentPusher = ShipmentPusher(
+        database: database, health: health,
+        settings: .init(
+            interval: configuration.shipmentsPushInterval, retryDelay: configuration.shipmentsRetryDelay,
+            maxRetryDelay: configuration.shipmentsMaxRetryDelay, maxAttempts: configuration.shipmentsMaxAttempts),
+        makeClient: { store in try await connections.client(for: store) }, logger: logger)
     let reload = ReloadService(
         loader: loader, configuration: configurationStore, logLevel: logLevel, notifier: notifier,
         readiness: readiness, statusBoard: statusBoard, logger: logger
@@ -138,6 +149,8 @@ public func buildDaemon(
             .init(service: callbackServer),
             .init(service: controlServer),
             .init(service: housekeeping),
+            .init(service: leaseRescuer),
+            .init(service: shipmentPusher),
             .init(service: reload),
             // Last, so it is the first to hear of a shutdown (see SystemdLifecycleService).
             .init(service: systemd),

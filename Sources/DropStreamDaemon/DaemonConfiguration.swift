@@ -39,6 +39,22 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var generateTokenKey: Bool
     /// How long after `store authorize` the auth callback is accepted (`authorization.window`).
     public var authorizationWindow: Duration
+    /// One HTTP exchange with BigCommerce may take this long (`bigcommerce.request_timeout`).
+    public var bigCommerceRequestTimeout: Duration = .seconds(30)
+    /// The lease a claim gets when the worker names none (`queue.default_lease`).
+    public var queueDefaultLease: Duration = .seconds(600)
+    /// The longest lease a claim or heartbeat may ask for (`queue.max_lease`).
+    public var queueMaxLease: Duration = .seconds(86400)
+    /// How often expired leases are returned to the queue (`queue.rescue_interval`).
+    public var queueRescueInterval: Duration = .seconds(15)
+    /// How often the shipment pusher looks for shipments to deliver (`shipments.push_interval`).
+    public var shipmentsPushInterval: Duration = .seconds(2)
+    /// The first wait after a failed delivery; doubles per attempt, with jitter (`shipments.retry_delay`).
+    public var shipmentsRetryDelay: Duration = .seconds(10)
+    /// The longest wait between delivery attempts (`shipments.max_retry_delay`).
+    public var shipmentsMaxRetryDelay: Duration = .seconds(900)
+    /// Transient failures before a shipment is marked failed (`shipments.max_attempts`).
+    public var shipmentsMaxAttempts: Int = 20
 
     /// The Auth Callback URL to register in the BigCommerce Developer Portal.
     public var authCallbackURL: String { callbackPublicURL + CallbackRoutes.authPath }
@@ -68,6 +84,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if bigCommerceLoginBaseURL != new.bigCommerceLoginBaseURL { keys.append(.bigCommerceLoginBaseURL) }
         if tokenKeyFile != new.tokenKeyFile { keys.append(.tokenKeyFile) }
         if authorizationWindow != new.authorizationWindow { keys.append(.authorizationWindow) }
+        if bigCommerceRequestTimeout != new.bigCommerceRequestTimeout { keys.append(.bigCommerceRequestTimeout) }
+        if queueDefaultLease != new.queueDefaultLease { keys.append(.queueDefaultLease) }
+        if queueMaxLease != new.queueMaxLease { keys.append(.queueMaxLease) }
+        if queueRescueInterval != new.queueRescueInterval { keys.append(.queueRescueInterval) }
+        if shipmentsPushInterval != new.shipmentsPushInterval { keys.append(.shipmentsPushInterval) }
+        if shipmentsRetryDelay != new.shipmentsRetryDelay { keys.append(.shipmentsRetryDelay) }
+        if shipmentsMaxRetryDelay != new.shipmentsMaxRetryDelay { keys.append(.shipmentsMaxRetryDelay) }
+        if shipmentsMaxAttempts != new.shipmentsMaxAttempts { keys.append(.shipmentsMaxAttempts) }
         return keys
     }
 }
@@ -89,6 +113,14 @@ public enum ConfigurationKey: String, CaseIterable, Sendable {
     case bigCommerceLoginBaseURL = "bigcommerce.login_base_url"
     case tokenKeyFile = "tokens.key_file"
     case authorizationWindow = "authorization.window"
+    case bigCommerceRequestTimeout = "bigcommerce.request_timeout"
+    case queueDefaultLease = "queue.default_lease"
+    case queueMaxLease = "queue.max_lease"
+    case queueRescueInterval = "queue.rescue_interval"
+    case shipmentsPushInterval = "shipments.push_interval"
+    case shipmentsRetryDelay = "shipments.retry_delay"
+    case shipmentsMaxRetryDelay = "shipments.max_retry_delay"
+    case shipmentsMaxAttempts = "shipments.max_attempts"
 
     /// The environment variable that overrides this key.
     public var environmentName: String {

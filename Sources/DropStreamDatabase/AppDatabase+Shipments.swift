@@ -44,50 +44,59 @@ extension AppDatabase {
             throw AppDatabaseError.invalidArgument("A shipment needs at least one line with a positive quantity.")
         }
         return try await writer.write { db in
-            if let existing = try ShipmentRecord
-                .filter(ShipmentRecord.Columns.idempotencyKey == confirmation.idempotencyKey).fetchOne(db)
-            {
-                guard existing.orderId == orderId else {
-                    throw AppDatabaseError.invalidArgument(
-                        "Idempotency key \(confirmation.idempotencyKey) was already used for order \(existing.orderId).")
-                }
-                return existing
-            }
-            let order = try Self.fetchOrder(db, orderId)
-            guard order.state == .claimed else {
-                throw AppDatabaseError.invalidTransition(orderID: orderId, from: order.state, operation: "shipped")
-            }
-            if let worker, order.claimedBy != worker {
-                throw AppDatabaseError.notClaimedByWorker(orderID: orderId, worker: worker, claimedBy: order.claimedBy)
-            }
-            if order.cancelledInStore && !force { throw AppDatabaseError.cancelledInStore(orderID: orderId) }
-            let shipment = try ShipmentRecord.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO shipment (orderId, idempotencyKey, state, trackingNumber, carrier, shippingMethod, items,
-                      createdAt, updatedAt)
-                    VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *
-                    """,
-                arguments: [orderId, confirmation.idempotencyKey, confirmation.trackingNumber, confirmation.carrier,
-                            confirmation.shippingMethod, try JSONText.encode(confirmation.items), now, now])!
-            var detail = ["shipmentId": String(shipment.id), "carrier": confirmation.carrier,
-                          "trackingNumber": confirmation.trackingNumber]
-            if completesOrder {
-                try db.execute(
-                    sql: """
-                        UPDATE fulfillmentOrder SET state = 'shipped', claimedBy = NULL, claimedAt = NULL,
-                          leaseExpiresAt = NULL, updatedAt = ? WHERE id = ?
-                        """,
-                    arguments: [now, orderId])
-                try Self.appendEvent(db, orderId: orderId, kind: .shipped, from: .claimed, to: .shipped, actor: actor,
-                                     detail: detail, at: now)
-            } else {
-                detail["partial"] = "true"
-                try Self.appendEvent(db, orderId: orderId, kind: .shipped, from: nil, to: nil, actor: actor,
-                                     detail: detail, at: now)
-            }
-            return shipment
+            try Self.ship(db, orderId, confirmation, worker: worker, completesOrder: completesOrder, force: force,
+                          actor: actor, now: now)
         }
+    }
+
+    /// ``ship(_:_:worker:completesOrder:force:actor:now:)`` inside a caller's transaction.
+    static func ship(
+        _ db: Database, _ orderId: Int64, _ confirmation: ShipmentConfirmation, worker: String?, completesOrder: Bool,
+        force: Bool, actor: EventActor, now: Date
+    ) throws -> ShipmentRecord {
+        if let existing = try ShipmentRecord
+            .filter(ShipmentRecord.Columns.idempotencyKey == confirmation.idempotencyKey).fetchOne(db)
+        {
+            guard existing.orderId == orderId else {
+                throw AppDatabaseError.invalidArgument(
+                    "Idempotency key \(confirmation.idempotencyKey) was already used for order \(existing.orderId).")
+            }
+            return existing
+        }
+        let order = try Self.fetchOrder(db, orderId)
+        guard order.state == .claimed else {
+            throw AppDatabaseError.invalidTransition(orderID: orderId, from: order.state, operation: "shipped")
+        }
+        if let worker, order.claimedBy != worker {
+            throw AppDatabaseError.notClaimedByWorker(orderID: orderId, worker: worker, claimedBy: order.claimedBy)
+        }
+        if order.cancelledInStore && !force { throw AppDatabaseError.cancelledInStore(orderID: orderId) }
+        let shipment = try ShipmentRecord.fetchOne(
+            db,
+            sql: """
+                INSERT INTO shipment (orderId, idempotencyKey, state, trackingNumber, carrier, shippingMethod, items,
+                  createdAt, updatedAt)
+                VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *
+                """,
+            arguments: [orderId, confirmation.idempotencyKey, confirmation.trackingNumber, confirmation.carrier,
+                        confirmation.shippingMethod, try JSONText.encode(confirmation.items), now, now])!
+        var detail = ["shipmentId": String(shipment.id), "carrier": confirmation.carrier,
+                      "trackingNumber": confirmation.trackingNumber]
+        if completesOrder {
+            try db.execute(
+                sql: """
+                    UPDATE fulfillmentOrder SET state = 'shipped', claimedBy = NULL, claimedAt = NULL,
+                      leaseExpiresAt = NULL, updatedAt = ? WHERE id = ?
+                    """,
+                arguments: [now, orderId])
+            try Self.appendEvent(db, orderId: orderId, kind: .shipped, from: .claimed, to: .shipped, actor: actor,
+                                 detail: detail, at: now)
+        } else {
+            detail["partial"] = "true"
+            try Self.appendEvent(db, orderId: orderId, kind: .shipped, from: nil, to: nil, actor: actor,
+                                 detail: detail, at: now)
+        }
+        return shipment
     }
 
     /// Shipments the pusher should work on now: `pending` ones due at `now`, and `pushing` ones

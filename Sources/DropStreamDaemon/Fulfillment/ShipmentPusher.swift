@@ -1,0 +1,288 @@
+import BigCommerceAPI
+import DropStreamCore
+import DropStreamDatabase
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Delivers the warehouse's shipments to the stores (DESIGN §2 flow 7, issue 6).
+///
+/// Every `interval` it takes the due shipments, one task per store (a slow store never holds up
+/// another), and for each: `POST /v2/orders/{id}/shipments` with the order's `order_address_id`,
+/// the line ids and the tracking number.
+///
+/// Idempotent towards the store: a shipment that was ever attempted before (`attempts > 0`, or
+/// left `pushing` by a crash) is first looked for among the order's existing shipments (same
+/// tracking number and items) and adopted if found. After an ambiguous failure (timeout, reset,
+/// 5xx after sending) the pusher looks at once, and if the shipment is not there yet it waits a
+/// back-off and looks again before any new POST: so the store never gets two shipments for one
+/// confirmation. A store refusal (4xx) marks the shipment `failed` with the store's reason, for
+/// the operator to fix and retry; a 401 marks the store `needs_reauthorization` and its
+/// shipments wait.
+struct ShipmentPusher: Service {
+    static let loopName = "shipment-pusher"
+
+    struct Settings: Sendable {
+        var interval: Duration
+        var retryDelay: Duration
+        var maxRetryDelay: Duration
+        var maxAttempts: Int
+        var batchSize = 200
+    }
+
+    /// How one shipment's push ended (for tests and logs).
+    enum Outcome: Equatable, Sendable {
+        /// The store created it.
+        case delivered(storeShipmentId: Int)
+        /// It was already in the store (an earlier, ambiguous attempt landed): adopted, not sent again.
+        case adopted(storeShipmentId: Int)
+        /// A transient failure; tried again after a back-off.
+        case willRetry(String)
+        /// The store refused it, or retries ran out: `failed` until an operator retries it.
+        case failed(String)
+        /// The store cannot be talked to now (not authorized, disconnected): waits.
+        case deferred(String)
+    }
+
+    let database: AppDatabase
+    let health: HealthMonitor
+    let settings: Settings
+    /// A client for an authorized store (the daemon's ``Connections/client(for:)``).
+    let makeClient: @Sendable (StoreRecord) async throws -> BigCommerceClient
+    let logger: Logger
+    var now: @Sendable () -> Date = Date.init
+
+    func run() async throws {
+        await health.register(loop: Self.loopName)
+        defer { Task { [health] in await health.unregister(loop: Self.loopName) } }
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                _ = await pushDue()
+                await health.reportProgress(loop: Self.loopName)
+                try await Task.sleep(for: settings.interval)
+            }
+        }
+    }
+
+    /// One round: pushes every due shipment, stores in parallel, each store's in order.
+    func pushDue() async -> [Int64: Outcome] {
+        let due: [ShipmentRecord]
+        do {
+            due = try await database.shipmentsToPush(now: now(), limit: settings.batchSize)
+        } catch {
+            logger.error("cannot read the shipments to push", metadata: ["error": "\(error)"])
+            return [:]
+        }
+        guard !due.isEmpty else { return [:] }
+        var byStore: [Int64: [(ShipmentRecord, FulfillmentOrderRecord)]] = [:]
+        for shipment in due {
+            guard let order = try? await database.order(id: shipment.orderId) else { continue }
+            byStore[order.storeId, default: []].append((shipment, order))
+        }
+        return await withTaskGroup(of: [Int64: Outcome].self) { group in
+            for (storeId, work) in byStore {
+                group.addTask { await pushStore(storeId, work) }
+            }
+            var outcomes: [Int64: Outcome] = [:]
+            for await partial in group { outcomes.merge(partial) { $1 } }
+            return outcomes
+        }
+    }
+
+    private func pushStore(_ storeId: Int64, _ work: [(ShipmentRecord, FulfillmentOrderRecord)]) async -> [Int64: Outcome] {
+        var outcomes: [Int64: Outcome] = [:]
+        let store = try? await database.store(id: storeId)
+        var client: BigCommerceClient?
+        var unavailable: String?
+        if let store, store.state == .active || store.state == .paused {
+            do {
+                client = try await makeClient(store)
+            } catch {
+                unavailable = "no client for store '\(store.name)': \(error)"
+            }
+        } else {
+            unavailable = store.map { "store '\($0.name)' is \($0.state.rawValue); its shipments wait until it is connected again" }
+                ?? "the order's store no longer exists"
+        }
+        for (shipment, order) in work {
+            if Task.isCancelled { break }
+            let outcome: Outcome
+            if let client, let store {
+                outcome = await push(shipment, order: order, store: store, client: client)
+            } else {
+                outcome = await record(shipment, .deferred(unavailable ?? "store unavailable"))
+            }
+            outcomes[shipment.id] = outcome
+            await health.reportProgress(loop: Self.loopName)
+            // A 401 defers the rest of this store's shipments without asking the store again.
+            if case .deferred(let reason) = outcome { client = nil; unavailable = reason }
+        }
+        return outcomes
+    }
+
+    /// Pushes one shipment and records the outcome.
+    func push(_ shipment: ShipmentRecord, order: FulfillmentOrderRecord, store: StoreRecord, client: BigCommerceClient) async -> Outcome {
+        let metadata: Logger.Metadata = [
+            "store": .string(store.name), "order_id": .stringConvertible(order.id),
+            "store_order_id": .string(order.externalOrderId), "shipment_id": .stringConvertible(shipment.id),
+        ]
+        let request: (orderID: Int, body: NewShipment)
+        switch Self.storeRequest(for: shipment, order: order) {
+        case .success(let built): request = built
+        case .failure(let problem): return await record(shipment, .failed(problem.message), metadata: metadata)
+        }
+
+        // Anything attempted before may already be in the store: look before sending again.
+        if shipment.attempts > 0 || shipment.state == .pushing {
+            do {
+                if let existing = try await Self.matching(shipment, in: client.shipments(orderID: request.orderID)) {
+                    return await record(shipment, .adopted(storeShipmentId: existing.id), metadata: metadata)
+                }
+            } catch {
+                return await record(shipment, await classify(error, store: store, attempts: shipment.attempts), metadata: metadata)
+            }
+        }
+
+        let attempt: ShipmentRecord
+        do {
+            attempt = try await database.markShipmentPushing(shipment.id, now: now())
+        } catch {
+            logger.error("cannot mark a shipment as pushing", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return .willRetry("\(error)")
+        }
+        do {
+            let created = try await client.createShipment(orderID: request.orderID, request.body)
+            return await record(attempt, .delivered(storeShipmentId: created.id), metadata: metadata)
+        } catch is CancellationError {
+            // Shutting down mid-request: left `pushing`, so the next start looks before sending.
+            return .willRetry("cancelled")
+        } catch {
+            if Self.mayHaveLanded(error) {
+                logger.warning("shipment outcome unknown; looking for it in the store", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                if let existing = try? await Self.matching(attempt, in: client.shipments(orderID: request.orderID)) {
+                    return await record(attempt, .adopted(storeShipmentId: existing.id), metadata: metadata)
+                }
+            }
+            return await record(attempt, await classify(error, store: store, attempts: attempt.attempts), metadata: metadata)
+        }
+    }
+
+    // MARK: Decisions
+
+    /// Whether a failed POST may nevertheless have created the shipment.
+    static func mayHaveLanded(_ error: any Error) -> Bool {
+        guard let error = error as? BigCommerceError else { return true }
+        switch error {
+        case .ambiguous, .decoding, .invalidResponse, .server, .transport: return true
+        case .unauthorized, .forbidden, .notFound, .rateLimited, .rejected: return false
+        }
+    }
+
+    /// What to do after a failure, given how many attempts were made.
+    private func classify(_ error: any Error, store: StoreRecord, attempts: Int) async -> Outcome {
+        if let error = error as? BigCommerceError {
+            switch error {
+            case .unauthorized:
+                _ = try? await database.setStoreState(store.id, to: .needsReauthorization)
+                logger.error("the store refused our token; it needs re-authorization", metadata: ["store": .string(store.name)])
+                return .deferred("store '\(store.name)' refused our token (401); run 'dropstreamctl store authorize \(store.name)'")
+            case .forbidden, .notFound, .rejected:
+                return .failed("the store refused the shipment: \(error)")
+            case .ambiguous, .decoding, .invalidResponse, .server, .transport, .rateLimited:
+                break
+            }
+        }
+        if attempts >= settings.maxAttempts {
+            return .failed("gave up after \(attempts) attempts; last error: \(error)")
+        }
+        return .willRetry("\(error)")
+    }
+
+    /// Writes the outcome to the database and logs it.
+    private func record(_ shipment: ShipmentRecord, _ outcome: Outcome, metadata: Logger.Metadata = [:]) async -> Outcome {
+        let at = now()
+        do {
+            switch outcome {
+            case .delivered(let id):
+                try await database.markShipmentDelivered(shipment.id, externalShipmentId: String(id), now: at)
+                logger.notice("shipment delivered to the store", metadata: metadata.merging(["store_shipment_id": .stringConvertible(id)]) { $1 })
+            case .adopted(let id):
+                try await database.markShipmentDelivered(shipment.id, externalShipmentId: String(id), now: at)
+                logger.notice("shipment was already in the store (an earlier attempt landed); adopted it instead of sending again",
+                              metadata: metadata.merging(["store_shipment_id": .stringConvertible(id)]) { $1 })
+            case .willRetry(let reason):
+                let wait = backoff(afterAttempts: max(1, shipment.attempts))
+                try await database.markShipmentFailed(shipment.id, error: reason, retryAt: at.addingTimeInterval(wait.seconds), now: at)
+                logger.warning("shipment push failed; will retry", metadata: metadata.merging(["error": .string(reason), "retry_in": .string(wait.humanDescription)]) { $1 })
+            case .deferred(let reason):
+                let wait = min(settings.maxRetryDelay, .seconds(60))
+                try await database.markShipmentFailed(shipment.id, error: reason, retryAt: at.addingTimeInterval(wait.seconds), now: at)
+                logger.warning("shipment push deferred", metadata: metadata.merging(["error": .string(reason)]) { $1 })
+            case .failed(let reason):
+                try await database.markShipmentFailed(shipment.id, error: reason, retryAt: nil, now: at)
+                logger.error("shipment failed; 'dropstreamctl shipments retry \(shipment.id)' sends it again once fixed",
+                             metadata: metadata.merging(["error": .string(reason)]) { $1 })
+            }
+        } catch {
+            logger.error("cannot record a shipment outcome", metadata: metadata.merging(["error": "\(error)", "outcome": "\(outcome)"]) { $1 })
+        }
+        return outcome
+    }
+
+    /// `retry_delay · 2^(attempts-1)`, capped at `max_retry_delay`, then 50–100 % of it.
+    func backoff(afterAttempts attempts: Int) -> Duration {
+        let exponent = min(max(attempts - 1, 0), 20)
+        let full = min(settings.retryDelay * (1 << exponent), settings.maxRetryDelay)
+        return full * Double.random(in: 0.5...1.0)
+    }
+
+    // MARK: The store's view
+
+    struct RequestProblem: Error { var message: String }
+
+    /// The store request for a shipment: order id, address id and line ids as numbers.
+    static func storeRequest(for shipment: ShipmentRecord, order: FulfillmentOrderRecord) -> Result<(orderID: Int, body: NewShipment), RequestProblem> {
+        guard let orderID = Int(order.externalOrderId) else {
+            return .failure(RequestProblem(message: "the store order id '\(order.externalOrderId)' is not a BigCommerce order number"))
+        }
+        guard let addressText = order.payload.shippingAddress?.addressID, let addressID = Int(addressText) else {
+            return .failure(RequestProblem(message: "order \(order.id) has no store shipping address id to ship to"))
+        }
+        var items: [BigCommerceAPI.ShipmentItem] = []
+        for item in shipment.items {
+            guard let lineID = Int(item.lineID) else {
+                return .failure(RequestProblem(message: "line id '\(item.lineID)' is not a BigCommerce order product id"))
+            }
+            items.append(BigCommerceAPI.ShipmentItem(orderProductID: lineID, quantity: item.quantity))
+        }
+        let (provider, trackingCarrier) = carrierFields(shipment.carrier)
+        return .success((orderID, NewShipment(
+            orderAddressID: addressID, items: items, trackingNumber: shipment.trackingNumber,
+            shippingProvider: provider, trackingCarrier: trackingCarrier, shippingMethod: shipment.shippingMethod)))
+    }
+
+    /// BigCommerce's own shipping providers go in `shipping_provider` (tracking links and the
+    /// provider's name in the customer email); any other carrier goes in `tracking_carrier`.
+    static func carrierFields(_ carrier: String) -> (provider: String?, trackingCarrier: String?) {
+        let name = carrier.trimmingCharacters(in: .whitespaces).lowercased()
+        if knownProviders.contains(name) || name.hasPrefix("carrier_") { return (name, nil) }
+        return ("", name)
+    }
+
+    static let knownProviders: Set<String> = [
+        "auspost", "canadapost", "endicia", "usps", "fedex", "royalmail", "ups", "upsready", "upsonline", "shipperhq",
+    ]
+
+    /// The store shipment that is this one: same tracking number, same lines and quantities.
+    static func matching(_ shipment: ShipmentRecord, in existing: [Shipment]) -> Shipment? {
+        let ours = shipment.items.map { "\($0.lineID):\($0.quantity)" }.sorted()
+        return existing.first { candidate in
+            candidate.trackingNumber == shipment.trackingNumber
+                && candidate.items.map { "\($0.orderProductID):\($0.quantity)" }.sorted() == ours
+        }
+    }
+}
+
+extension Duration {
+    var seconds: TimeInterval { timeInterval }
+}

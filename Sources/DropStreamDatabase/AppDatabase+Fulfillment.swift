@@ -1,0 +1,119 @@
+import DropStreamCore
+import Foundation
+import GRDB
+
+// The warehouse's shipment confirmation as the control API takes it (issue 6): which lines are
+// still to ship, partial or complete, decided in the same transaction that records the shipment,
+// so two confirmations racing for one order can never ship a line twice.
+
+/// What ``AppDatabase/confirmShipment(_:trackingNumber:carrier:shippingMethod:items:idempotencyKey:worker:force:actor:now:)`` did.
+public struct ShipmentConfirmationResult: Sendable, Hashable {
+    public var shipment: ShipmentRecord
+    /// The order after the confirmation.
+    public var order: FulfillmentOrderRecord
+    /// False when the idempotency key matched an earlier confirmation: nothing changed.
+    public var created: Bool
+}
+
+extension AppDatabase {
+    /// Confirms a shipment of a claimed order, in one transaction: `items` default to every
+    /// physical line's quantity not yet in a shipment; quantities above what is left are refused;
+    /// the order becomes `shipped` when nothing is left, else it stays claimed (partial).
+    ///
+    /// The idempotency key defaults to one derived from the order, tracking number and items
+    /// (or "the rest" when `items` is nil), so repeating the same confirmation returns the first
+    /// shipment instead of shipping twice.
+    public func confirmShipment(
+        _ orderId: Int64, trackingNumber: String, carrier: String, shippingMethod: String? = nil,
+        items: [ShipmentItem]? = nil, idempotencyKey: String? = nil, worker: String? = nil, force: Bool = false,
+        actor: EventActor, now: Date = Date()
+    ) async throws -> ShipmentConfirmationResult {
+        guard !trackingNumber.isEmpty else { throw AppDatabaseError.invalidArgument("A shipment needs a tracking number.") }
+        guard !carrier.isEmpty else { throw AppDatabaseError.invalidArgument("A shipment needs a carrier.") }
+        if let items, items.isEmpty || items.contains(where: { $0.quantity <= 0 }) {
+            throw AppDatabaseError.invalidArgument("A shipment needs at least one line, each with a positive quantity.")
+        }
+        let key = idempotencyKey ?? Self.derivedShipmentKey(orderId, trackingNumber: trackingNumber, items: items)
+        return try await writer.write { db in
+            if let existing = try ShipmentRecord.filter(ShipmentRecord.Columns.idempotencyKey == key).fetchOne(db),
+               existing.orderId == orderId
+            {
+                return ShipmentConfirmationResult(shipment: existing, order: try Self.fetchOrder(db, orderId), created: false)
+            }
+            let order = try Self.fetchOrder(db, orderId)
+            guard order.state == .claimed else {
+                throw AppDatabaseError.invalidTransition(orderID: orderId, from: order.state, operation: "shipped")
+            }
+            var left = try Self.quantitiesLeftToShip(db, order)
+            let wanted: [ShipmentItem]
+            if let items {
+                wanted = items
+            } else {
+                wanted = order.payload.lines.compactMap { line in
+                    let quantity = left[line.lineID] ?? 0
+                    return quantity > 0 ? ShipmentItem(lineID: line.lineID, quantity: quantity) : nil
+                }
+                guard !wanted.isEmpty else {
+                    throw AppDatabaseError.invalidArgument("Order \(orderId) has nothing left to ship.")
+                }
+            }
+            for item in wanted {
+                guard let line = order.payload.lines.first(where: { $0.lineID == item.lineID }) else {
+                    let known = order.payload.lines.map(\.lineID).joined(separator: ", ")
+                    throw AppDatabaseError.invalidArgument("Order \(orderId) has no line \(item.lineID) (its lines: \(known)).")
+                }
+                guard line.isPhysical else {
+                    throw AppDatabaseError.invalidArgument("Line \(item.lineID) of order \(orderId) is not a physical item; it is never shipped.")
+                }
+                let remaining = left[item.lineID] ?? 0
+                guard item.quantity <= remaining else {
+                    throw AppDatabaseError.invalidArgument(
+                        "Line \(item.lineID) of order \(orderId) has \(remaining) left to ship; cannot ship \(item.quantity).")
+                }
+                left[item.lineID] = remaining - item.quantity
+            }
+            let completes = left.values.allSatisfy { $0 == 0 }
+            let shipment = try Self.ship(
+                db, orderId,
+                ShipmentConfirmation(idempotencyKey: key, trackingNumber: trackingNumber, carrier: carrier,
+                                     shippingMethod: shippingMethod, items: wanted),
+                worker: worker, completesOrder: completes, force: force, actor: actor, now: now)
+            return ShipmentConfirmationResult(shipment: shipment, order: try Self.fetchOrder(db, orderId), created: true)
+        }
+    }
+
+    /// The shipments of several orders, by order id, oldest first (for listings).
+    public func shipments(forOrders orderIds: [Int64]) async throws -> [Int64: [ShipmentRecord]] {
+        guard !orderIds.isEmpty else { return [:] }
+        return try await writer.read { db in
+            let rows = try ShipmentRecord.fetchAll(
+                db, sql: "SELECT * FROM shipment WHERE orderId IN (SELECT value FROM json_each(?)) ORDER BY id",
+                arguments: [try JSONText.encode(orderIds)])
+            return Dictionary(grouping: rows, by: \.orderId)
+        }
+    }
+
+    /// One shipment by id.
+    public func shipment(id: Int64) async throws -> ShipmentRecord? {
+        try await writer.read { db in try ShipmentRecord.fetchOne(db, key: id) }
+    }
+
+    /// Physical quantity per line not yet in any shipment (failed ones count: an operator retries them).
+    static func quantitiesLeftToShip(_ db: Database, _ order: FulfillmentOrderRecord) throws -> [String: Int] {
+        var left: [String: Int] = [:]
+        for line in order.payload.lines where line.isPhysical { left[line.lineID, default: 0] += line.quantity }
+        let shipments = try ShipmentRecord.filter(ShipmentRecord.Columns.orderId == order.id).fetchAll(db)
+        for item in shipments.flatMap(\.items) where left[item.lineID] != nil {
+            left[item.lineID]! -= item.quantity
+        }
+        return left.mapValues { max(0, $0) }
+    }
+
+    static func derivedShipmentKey(_ orderId: Int64, trackingNumber: String, items: [ShipmentItem]?) -> String {
+        let what = items.map { items in
+            items.sorted { ($0.lineID, $0.quantity) < ($1.lineID, $1.quantity) }
+                .map { "\($0.lineID)x\($0.quantity)" }.joined(separator: ",")
+        } ?? "rest"
+        return "order:\(orderId)/tracking:\(trackingNumber)/items:\(what)"
+    }
+}

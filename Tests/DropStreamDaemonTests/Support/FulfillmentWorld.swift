@@ -1,0 +1,251 @@
+import BigCommerceSandbox
+import DropStreamControl
+import DropStreamCore
+import DropStreamDaemon
+import DropStreamDatabase
+import Foundation
+
+// End-to-end support for the fulfillment tests: an in-process sandbox store with orders, a
+// state directory seeded BEFORE the daemon starts (store, encrypted token, imported orders —
+// the sync engine is built elsewhere), then the real `dropstreamd` binary and `dropstreamctl`
+// processes. These live in DropStreamDaemonTests because seeding needs the daemon's TokenVault.
+
+/// A failure with a message.
+struct WorldFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Where `swift build` put the package's executables: next to the test runner.
+enum Executables {
+    static let directory: URL = {
+        let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: runner).deletingLastPathComponent()
+    }()
+
+    static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+}
+
+/// A private temporary directory (short path: socket paths stay under 108 bytes).
+final class ScratchDirectory: @unchecked Sendable {
+    let path: String
+    init() throws {
+        var template = Array("/tmp/dsf-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw WorldFailure("mkdtemp failed") }
+        path = String(cString: made)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String) -> String { path + "/" + name }
+}
+
+/// Runs a process to completion: exit status, stdout, stderr.
+func runProcess(_ executable: URL, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let scratch = try ScratchDirectory()
+    let out = scratch.file("out"), err = scratch.file("err")
+    _ = FileManager.default.createFile(atPath: out, contents: nil)
+    _ = FileManager.default.createFile(atPath: err, contents: nil)
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning {
+        if ContinuousClock.now > deadline {
+            process.terminate()
+            throw WorldFailure("\(executable.lastPathComponent) \(arguments) did not finish within \(timeout)")
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return (process.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+}
+
+/// Polls `condition` until it holds or the deadline passes (no fixed sleeps).
+func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if try await condition() { return }
+        guard ContinuousClock.now < deadline else { throw WorldFailure("timed out waiting for: \(what)") }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+}
+
+/// A loopback TCP port that was free a moment ago.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw WorldFailure("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw WorldFailure("bind failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A sandbox store with orders, a seeded state directory and a running daemon.
+final class FulfillmentWorld: @unchecked Sendable {
+    static let storeName = "acme"
+    static let storeHash = "acme1"
+
+    let scratch: ScratchDirectory
+    let sandbox: RunningSandbox
+    let socketPath: String
+    let stateDirectory: String
+    var databasePath: String { stateDirectory + "/dropstream.sqlite" }
+    /// Sandbox orders, in creation (= claim) order.
+    private(set) var sandboxOrders: [SandboxOrder] = []
+    private(set) var storeId: Int64 = 0
+    private var daemon: Process?
+    private let logPath: String
+
+    /// Starts a sandbox with `orders` orders (each with `lines` lines of quantity 2), seeds the
+    /// database, and starts dropstreamd with `config` lines added to the YAML.
+    init(orders: Int, lines: Int = 2, config: [String: String] = [:], addressIDOffset: Int = 0) async throws {
+        scratch = try ScratchDirectory()
+        socketPath = scratch.file("control.sock")
+        stateDirectory = scratch.file("state")
+        logPath = scratch.file("dropstreamd.log")
+        sandbox = try await RunningSandbox.start(configuration: SandboxConfiguration())
+        do {
+            try await seed(orders: orders, lines: lines, addressIDOffset: addressIDOffset)
+            try startDaemon(config: config)
+            try await eventually("the daemon answers on its socket") { try await self.ctl(["status"]).status == 0 }
+        } catch {
+            await shutdown()
+            throw error
+        }
+    }
+
+    private func seed(orders: Int, lines: Int, addressIDOffset: Int) async throws {
+        _ = try await sandbox.state.createStore(hash: Self.storeHash)
+        let token = try await sandbox.state.issueToken(store: Self.storeHash)
+        for n in 0..<orders {
+            sandboxOrders.append(try await sandbox.state.createOrder(
+                store: Self.storeHash, lines: (0..<lines).map { (sku: "SKU-\(n)-\($0)", quantity: 2) }))
+        }
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let database = try AppDatabase.open(path: databasePath)
+        let store = try await database.addStore(name: Self.storeName, platform: .bigcommerce, storeHash: Self.storeHash)
+        storeId = store.id
+        let vault = try TokenVault.load(keyFile: scratch.file("token.key"), generateIfMissing: true)
+        let sealed = try vault.seal(token, storeID: store.id)
+        _ = try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
+        for order in sandboxOrders {
+            try await database.upsertImportedOrder(storeId: store.id, Self.imported(order, addressIDOffset: addressIDOffset))
+        }
+    }
+
+    /// What the sync engine would import for a sandbox order.
+    static func imported(_ order: SandboxOrder, addressIDOffset: Int = 0) -> ImportedOrder {
+        let shipping = order.shippingAddresses.first!
+        let a = shipping.address
+        let payload = OrderPayload(
+            lines: order.lines.map {
+                OrderLine(lineID: String($0.id), sku: $0.sku, name: $0.name, quantity: $0.quantity, isPhysical: $0.type == .physical)
+            },
+            shippingAddress: ShippingAddress(
+                addressID: String(shipping.id + addressIDOffset), firstName: a.firstName, lastName: a.lastName, street1: a.street1,
+                city: a.city, state: a.state, zip: a.zip, country: a.country, countryISO2: a.countryISO2),
+            shippingMethod: shipping.shippingMethod, customerMessage: order.customerMessage)
+        return ImportedOrder(externalOrderID: String(order.id), storeStatusID: order.statusID, dateModified: Date(timeIntervalSince1970: 1_700_000_000), payload: payload)
+    }
+
+    private func startDaemon(config extra: [String: String]) throws {
+        var settings: [String: String] = [
+            "log.level": "debug",
+            "tokens.key_file": scratch.file("token.key"),
+            "bigcommerce.api_base_url": sandbox.baseURL,
+            "bigcommerce.login_base_url": sandbox.baseURL,
+            "shipments.push_interval": "100ms",
+            "shipments.retry_delay": "100ms",
+            "shipments.max_retry_delay": "400ms",
+            "queue.rescue_interval": "200ms",
+        ]
+        settings.merge(extra) { $1 }
+        // Flat dotted keys become nested YAML.
+        var sections: [String: [(String, String)]] = [:]
+        var top: [(String, String)] = []
+        for (key, value) in settings {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2 { sections[parts[0], default: []].append((parts[1], value)) } else { top.append((key, value)) }
+        }
+        var yaml = top.map { "\($0.0): \"\($0.1)\"" }
+        for (section, entries) in sections.sorted(by: { $0.key < $1.key }) {
+            yaml.append("\(section):")
+            yaml += entries.map { "  \($0.0): \"\($0.1)\"" }
+        }
+        let configPath = scratch.file("dropstreamd.yaml")
+        try (yaml.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let process = Process()
+        process.executableURL = Executables.url("dropstreamd")
+        process.arguments = ["--config", configPath, "--state-directory", stateDirectory, "--socket", socketPath]
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+            !key.hasPrefix("DROPSTREAM_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "STATE_DIRECTORY",
+                                               "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(key)
+        }
+        environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(try freeLoopbackPort())"
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        daemon = process
+    }
+
+    /// The daemon's log so far (for failure messages).
+    var daemonLog: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// `dropstreamctl ARGS --socket <ours>`.
+    func ctl(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runProcess(Executables.url("dropstreamctl"), arguments + ["--socket", socketPath])
+    }
+
+    /// `dropstreamctl ARGS --json`, decoded; fails on a non-zero exit.
+    func ctlJSON<T: Decodable>(_ arguments: [String], as type: T.Type) async throws -> T {
+        let result = try await ctl(arguments + ["--json"])
+        guard result.status == 0 else {
+            throw WorldFailure("dropstreamctl \(arguments) exited \(result.status): \(result.stderr)\n--- daemon log tail:\n\(daemonLog.suffix(3000))")
+        }
+        return try ControlAPI.makeDecoder().decode(T.self, from: Data(result.stdout.utf8))
+    }
+
+    func orderDetail(_ id: Int64) async throws -> OrderDetail {
+        try await ctlJSON(["orders", "show", String(id)], as: OrderDetail.self)
+    }
+
+    /// Waits until every shipment of the order is in `state`.
+    func waitForShipments(of id: Int64, toBe state: String, count: Int, timeout: Duration = .seconds(20)) async throws -> OrderDetail {
+        var last: OrderDetail?
+        do {
+            try await eventually("order \(id): \(count) shipment(s) \(state)", timeout: timeout) {
+                let detail = try await self.orderDetail(id)
+                last = detail
+                return detail.shipments.count == count && detail.shipments.allSatisfy { $0.state == state }
+            }
+        } catch {
+            throw WorldFailure("\(error); last seen: \(String(describing: last?.shipments))\n--- daemon log tail:\n\(daemonLog.suffix(4000))")
+        }
+        return last!
+    }
+
+    /// Stops the daemon (SIGTERM, then wait) and the sandbox.
+    func shutdown() async {
+        if let daemon, daemon.isRunning {
+            daemon.terminate()
+            let deadline = ContinuousClock.now + .seconds(15)
+            while daemon.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() }
+        }
+        try? await sandbox.stop()
+    }
+}
