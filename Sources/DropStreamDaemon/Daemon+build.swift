@@ -112,15 +112,18 @@ public func buildDaemon(
     let callbackServer = CallbackServer.makeApplication(
         listen: configuration.callbackListen, connections: connections, health: health, readiness: readiness, logger: logger
     )
+    let scheduler = SyncScheduler(
+        database: database, settings: configuration.sync, health: health, logger: logger,
+        makeClient: { store in try await connections.client(for: store) })
     let controlServer = ControlServer.makeApplication(
         socketPath: configuration.controlSocketPath,
-        routes: ControlRoutes(database: database, health: health, connections: connections, startedAt: Date(), logger: logger),
+        routes: ControlRoutes(database: database, health: health, connections: connections, startedAt: Date(), logger: logger, scheduler: scheduler),
         readiness: readiness,
         logger: logger
     )
     let housekeeping = HousekeepingService(
         database: database, health: health, statusBoard: statusBoard,
-        interval: configuration.healthCheckInterval, logger: logger
+        interval: configuration.healthCheckInterval, logger: logger, scheduler: scheduler
     )
     let reload = ReloadService(
         loader: loader, configuration: configurationStore, logLevel: logLevel, notifier: notifier,
@@ -138,6 +141,7 @@ public func buildDaemon(
             .init(service: callbackServer),
             .init(service: controlServer),
             .init(service: housekeeping),
+            .init(service: scheduler),
             .init(service: reload),
             // Last, so it is the first to hear of a shutdown (see SystemdLifecycleService).
             .init(service: systemd),

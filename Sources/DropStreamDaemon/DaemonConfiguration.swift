@@ -39,6 +39,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var generateTokenKey: Bool
     /// How long after `store authorize` the auth callback is accepted (`authorization.window`).
     public var authorizationWindow: Duration
+    /// The sync engine's intervals and limits (`sync.*`).
+    public var sync: SyncSettings = .default
 
     /// The Auth Callback URL to register in the BigCommerce Developer Portal.
     public var authCallbackURL: String { callbackPublicURL + CallbackRoutes.authPath }
@@ -68,6 +70,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if bigCommerceLoginBaseURL != new.bigCommerceLoginBaseURL { keys.append(.bigCommerceLoginBaseURL) }
         if tokenKeyFile != new.tokenKeyFile { keys.append(.tokenKeyFile) }
         if authorizationWindow != new.authorizationWindow { keys.append(.authorizationWindow) }
+        if sync.pollInterval != new.sync.pollInterval { keys.append(.syncPollInterval) }
+        if sync.overlap != new.sync.overlap { keys.append(.syncOverlap) }
+        if sync.fullReconcileInterval != new.sync.fullReconcileInterval { keys.append(.syncFullReconcileInterval) }
+        if sync.maxConcurrentPasses != new.sync.maxConcurrentPasses { keys.append(.syncMaxConcurrentPasses) }
         return keys
     }
 }
@@ -89,6 +95,10 @@ public enum ConfigurationKey: String, CaseIterable, Sendable {
     case bigCommerceLoginBaseURL = "bigcommerce.login_base_url"
     case tokenKeyFile = "tokens.key_file"
     case authorizationWindow = "authorization.window"
+    case syncPollInterval = "sync.poll_interval"
+    case syncOverlap = "sync.overlap"
+    case syncFullReconcileInterval = "sync.full_reconcile_interval"
+    case syncMaxConcurrentPasses = "sync.max_concurrent_passes"
 
     /// The environment variable that overrides this key.
     public var environmentName: String {

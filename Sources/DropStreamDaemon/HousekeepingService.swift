@@ -1,5 +1,6 @@
 import DropStreamCore
 import DropStreamDatabase
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -14,6 +15,8 @@ struct HousekeepingService: Service {
     let statusBoard: StatusBoard
     let interval: Duration
     let logger: Logger
+    /// The sync scheduler, for the "stores syncing; last pass" part of the line.
+    var scheduler: SyncScheduler? = nil
 
     func run() async throws {
         await health.register(loop: Self.loopName)
@@ -56,6 +59,13 @@ struct HousekeepingService: Service {
         let ready = summary.orders[.ready] ?? 0
         let held = summary.orders[.held] ?? 0
         let claimed = summary.orders[.claimed] ?? 0
-        return "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
+        guard let scheduler else {
+            return "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
+        }
+        // "3 stores syncing, 12 ready, 2 held; last pass 4s ago" (DESIGN §6).
+        let sync = await scheduler.summary()
+        let lastPass = sync.lastPassFinishedAt.map { "last pass \(Duration.seconds(max(0, Int64(Date().timeIntervalSince($0)))).humanDescription) ago" } ?? "no pass yet"
+        let stores = sync.syncing == 1 ? "1 store syncing" : "\(sync.syncing) stores syncing"
+        return "\(stores) (\(connected) connected), \(ready) ready, \(claimed) claimed, \(held) held; \(lastPass)"
     }
 }
