@@ -167,14 +167,15 @@ actor StoreSyncer {
             outcome: report.outcome == .succeeded ? .succeeded : .failed, counts: report.counts,
             requestsUsed: report.requestsUsed, quotaLeft: report.quotaLeft, error: report.error)
         do {
-            let runId: Int64
-            if let existing = report.runId {
-                runId = existing
-            } else {
-                runId = try await database.startSyncRun(storeId: storeId, kind: report.kind, now: report.startedAt).id
-                report.runId = runId
-            }
-            try await database.finishSyncRun(runId, result)
+            // In a task of its own: a pass cancelled at shutdown must still be recorded.
+            let (database, storeId, kind, startedAt, existing) = (self.database, self.storeId, report.kind, report.startedAt, report.runId)
+            report.runId = try await Task {
+                var runId = existing
+                if runId == nil { runId = try await database.startSyncRun(storeId: storeId, kind: kind, now: startedAt).id }
+                guard let runId else { throw CancellationError() }
+                try await database.finishSyncRun(runId, result)
+                return runId
+            }.value
         } catch {
             logger.error("could not record the sync pass", metadata: ["error": "\(error)"])
         }
