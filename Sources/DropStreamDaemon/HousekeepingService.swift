@@ -59,13 +59,11 @@ struct HousekeepingService: Service {
         let ready = summary.orders[.ready] ?? 0
         let held = summary.orders[.held] ?? 0
         let claimed = summary.orders[.claimed] ?? 0
-        guard let scheduler else {
-            return "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
-        }
-        // "3 stores syncing, 12 ready, 2 held; last pass 4s ago" (DESIGN §6).
+        let line = "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
+        guard let scheduler else { return line }
+        // "...; 3 syncing, last pass 4s ago" (DESIGN §6).
         let sync = await scheduler.summary()
         let lastPass = sync.lastPassFinishedAt.map { "last pass \(Duration.seconds(max(0, Int64(Date().timeIntervalSince($0)))).humanDescription) ago" } ?? "no pass yet"
-        let stores = sync.syncing == 1 ? "1 store syncing" : "\(sync.syncing) stores syncing"
-        return "\(stores) (\(connected) connected), \(ready) ready, \(claimed) claimed, \(held) held; \(lastPass)"
+        return line + "; \(sync.syncing) syncing, \(lastPass)"
     }
 }

@@ -196,7 +196,7 @@ import Testing
         // stay, the watermark has not moved); a new syncer on a re-opened database converges.
         let fixture = try await SyncFixture.make()
         defer { Task { await fixture.tearDown() } }
-        let store = try await fixture.addStore("cx1", orders: 2_500, seed: 2)
+        let store = try await fixture.addStore("cx1", orders: 1_500, seed: 2)
         _ = await fixture.sandbox.state.injectFault(SandboxFault(.latency(.milliseconds(30)), trigger: .probability(1.0), store: "cx1", endpoint: .listOrders))
         for cut in [40, 90, 150] {
             let syncer = fixture.syncer(store)
@@ -217,7 +217,7 @@ import Testing
         // A small quota with a short window: the pacer must wait for resets several times.
         let fixture = try await SyncFixture.make(quota: 4, window: .milliseconds(300))
         defer { Task { await fixture.tearDown() } }
-        let store = try await fixture.addStore("q1", orders: 5_000, seed: 6)
+        let store = try await fixture.addStore("q1", orders: 2_500, seed: 6)
         let report = await fixture.syncer(store).runPass()
         #expect(report.outcome == .succeeded, "\(report.error ?? "")")
         try await fixture.expectConverged(store)

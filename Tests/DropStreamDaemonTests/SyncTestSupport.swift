@@ -112,7 +112,7 @@ final class SyncFixture: Sendable {
 
 /// Polls `condition` until it holds or `timeout` passes (no fixed sleeps).
 func eventually(
-    timeout: Duration = .seconds(20), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Duration = .seconds(90), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: @Sendable () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
