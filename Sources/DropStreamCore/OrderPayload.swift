@@ -37,13 +37,23 @@ public struct OrderLine: Codable, Sendable, Hashable {
     public var quantity: Int
     /// False for digital products and gift certificates, which the warehouse never sees.
     public var isPhysical: Bool
+    /// The store's product type (BigCommerce `physical`, `digital`, `giftcertificate`); nil in
+    /// payloads written before it was recorded.
+    public var productType: String?
+    /// The store's id of the shipping address this line goes to (BigCommerce `order_address_id`).
+    public var addressID: String?
 
-    public init(lineID: String, sku: String?, name: String, quantity: Int, isPhysical: Bool = true) {
+    public init(
+        lineID: String, sku: String?, name: String, quantity: Int, isPhysical: Bool = true,
+        productType: String? = nil, addressID: String? = nil
+    ) {
         self.lineID = lineID
         self.sku = sku
         self.name = name
         self.quantity = quantity
         self.isPhysical = isPhysical
+        self.productType = productType
+        self.addressID = addressID
     }
 }
 

@@ -147,7 +147,26 @@ public struct ConfigurationLoader: Sendable {
             maxAttempts = number
         }
 
-        return DaemonConfiguration(
+        let pollInterval = try duration(value(.syncPollInterval), key: .syncPollInterval, default: .seconds(60), minimum: .seconds(1))
+        let overlap = try duration(value(.syncOverlap), key: .syncOverlap, default: .seconds(300), minimum: .seconds(1))
+        let fullReconcile = try duration(value(.syncFullReconcileInterval), key: .syncFullReconcileInterval, default: .seconds(3600), minimum: .seconds(60))
+        var maxPasses = 4
+        if let text = value(.syncMaxConcurrentPasses) {
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)), (1...256).contains(number) else {
+                throw ConfigurationError(key: ConfigurationKey.syncMaxConcurrentPasses.rawValue, reason: "'\(text)' is not a whole number from 1 to 256")
+            }
+            maxPasses = number
+        }
+        guard fullReconcile > overlap else {
+            throw ConfigurationError(key: ConfigurationKey.syncFullReconcileInterval.rawValue, reason: "\(fullReconcile.humanDescription) must be longer than sync.overlap (\(overlap.humanDescription))")
+        }
+        // The scheduler reports progress at least this often; it must beat the stall timeout.
+        let refresh = min(Duration.seconds(15), stallTimeout / 4)
+        let sync = SyncSettings(
+            pollInterval: pollInterval, overlap: overlap, fullReconcileInterval: fullReconcile,
+            maxConcurrentPasses: maxPasses, storeRefreshInterval: refresh)
+
+        var configuration = DaemonConfiguration(
             sourceFile: fileValues.isEmpty && !FileManager.default.fileExists(atPath: filePath) ? nil : filePath,
             stateDirectory: stateDirectory,
             controlSocketPath: socket,
@@ -173,6 +192,8 @@ public struct ConfigurationLoader: Sendable {
             shipmentsMaxRetryDelay: maxRetryDelay,
             shipmentsMaxAttempts: maxAttempts
         )
+        configuration.sync = sync
+        return configuration
     }
 
     /// `--config`, else `DROPSTREAM_CONFIG`, else systemd's `$CONFIGURATION_DIRECTORY`, else `/etc`.

@@ -33,6 +33,9 @@ actor Connections {
     private let logger: Logger
     private let now: @Sendable () -> Date
     private var windows: [Int64: Window] = [:]
+    /// Told whenever a store starts or stops being polled, so the scheduler reacts at once
+    /// instead of at its next periodic look at the store list.
+    private var storesChanged: @Sendable () async -> Void = {}
     /// One pacer per store hash, so every client of a store shares its quota view.
     private var pacers: [StoreHash: RateLimitPacer] = [:]
 
@@ -49,6 +52,11 @@ actor Connections {
         self.windowLength = authorizationWindow
         self.logger = logger
         self.now = now
+    }
+
+    /// Sets who hears about store changes (the sync scheduler, created after this actor).
+    func onStoresChanged(_ handler: @escaping @Sendable () async -> Void) {
+        storesChanged = handler
     }
 
     // MARK: Store Setup
@@ -120,6 +128,7 @@ actor Connections {
         }
         let paused = try await mapped { try await database.setStoreState(store.id, to: .paused) }
         logger.notice("store paused", metadata: ["store": .string(store.name), "actor": .string(actor)])
+        await storesChanged()
         return try await detail(paused)
     }
 
@@ -130,6 +139,7 @@ actor Connections {
         }
         let resumed = try await mapped { try await database.setStoreState(store.id, to: .active) }
         logger.notice("store resumed", metadata: ["store": .string(store.name), "actor": .string(actor)])
+        await storesChanged()
         return try await detail(resumed)
     }
 
@@ -143,6 +153,7 @@ actor Connections {
         }
         logger.notice(purge ? "store removed with its orders and history" : "store disconnected; orders and history kept",
                       metadata: ["store": .string(store.name), "actor": .string(actor)])
+        await storesChanged()
         return RemoveStoreResponse(name: store.name, purged: purge)
     }
 
@@ -238,6 +249,7 @@ actor Connections {
             return refuse(500, "The token could not be stored: \(error).", store: store)
         }
         windows[store.id] = Window(expiresAt: window.expiresAt, phase: .completed, detail: "connected; the store is active")
+        await storesChanged()
         logger.notice("store authorized and active", metadata: ["store": .string(store.name), "store_hash": .string(hash.rawValue), "scope": .string(token.scope)])
         return CallbackOutcome(status: 200, title: "Connected", message: "Store '\(store.name)' is connected to DropStream. You can close this window.")
     }
@@ -279,6 +291,7 @@ actor Connections {
             return CallbackOutcome(status: 500, title: "Error", message: "could not disconnect")
         }
         logger.notice("store owner uninstalled the app; store disconnected, orders and history kept", metadata: ["store": .string(store.name)])
+        await storesChanged()
         return CallbackOutcome(status: 200, title: "OK", message: "disconnected")
     }
 

@@ -14,9 +14,12 @@ struct ControlRoutes: Sendable {
     let startedAt: Date
     let logger: Logger
     var queue = QueueSettings()
+    /// The sync scheduler, for the sync routes (ControlServer+Sync.swift).
+    var scheduler: SyncScheduler? = nil
 
     func register(on router: Router<BasicRequestContext>) {
         router.get(RouterPath(ControlAPI.Path.status)) { _, _ in try await status() }
+        registerSyncRoutes(on: router)
 
         let stores = RouterPath(ControlAPI.Path.stores)
         let store = RouterPath(ControlAPI.Path.stores + "/:name")
@@ -55,7 +58,7 @@ struct ControlRoutes: Sendable {
     }
 
     /// The `:name` path segment, percent-decoded.
-    private func name(_ context: BasicRequestContext) throws -> String {
+    func name(_ context: BasicRequestContext) throws -> String {
         guard let raw = context.parameters.get("name") else { throw ControlAPIError.invalid("missing store name") }
         return raw.removingPercentEncoding ?? raw
     }
@@ -64,7 +67,7 @@ struct ControlRoutes: Sendable {
     private func actor(_ request: Request) -> String { "operator" }
 
     /// Decodes a JSON body (at most 1 MiB) or answers 400 with what was wrong.
-    private func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
+    func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         do {
             return try ControlAPI.makeDecoder().decode(Body.self, from: Data(buffer: buffer))

@@ -113,17 +113,22 @@ public func buildDaemon(
     let callbackServer = CallbackServer.makeApplication(
         listen: configuration.callbackListen, connections: connections, health: health, readiness: readiness, logger: logger
     )
+    let scheduler = SyncScheduler(
+        database: database, settings: configuration.sync, health: health, logger: logger,
+        makeClient: { store in try await connections.client(for: store) })
+    await connections.onStoresChanged { await scheduler.storesChanged() }
     let controlServer = ControlServer.makeApplication(
         socketPath: configuration.controlSocketPath,
         routes: ControlRoutes(
             database: database, health: health, connections: connections, startedAt: Date(), logger: logger,
-            queue: QueueSettings(defaultLease: configuration.queueDefaultLease, maxLease: configuration.queueMaxLease)),
+            queue: QueueSettings(defaultLease: configuration.queueDefaultLease, maxLease: configuration.queueMaxLease),
+            scheduler: scheduler),
         readiness: readiness,
         logger: logger
     )
     let housekeeping = HousekeepingService(
         database: database, health: health, statusBoard: statusBoard, readiness: readiness,
-        interval: configuration.healthCheckInterval, logger: logger
+        interval: configuration.healthCheckInterval, logger: logger, scheduler: scheduler
     )
     let leaseRescuer = LeaseRescuer(
         database: database, health: health, interval: configuration.queueRescueInterval, logger: logger)
@@ -151,6 +156,7 @@ public func buildDaemon(
             .init(service: housekeeping),
             .init(service: leaseRescuer),
             .init(service: shipmentPusher),
+            .init(service: scheduler),
             .init(service: reload),
             // Last, so it is the first to hear of a shutdown (see SystemdLifecycleService).
             .init(service: systemd),

@@ -55,6 +55,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var shipmentsMaxRetryDelay: Duration = .seconds(900)
     /// Transient failures before a shipment is marked failed (`shipments.max_attempts`).
     public var shipmentsMaxAttempts: Int = 20
+    /// The sync engine's intervals and limits (`sync.*`).
+    public var sync: SyncSettings = .default
 
     /// The Auth Callback URL to register in the BigCommerce Developer Portal.
     public var authCallbackURL: String { callbackPublicURL + CallbackRoutes.authPath }
@@ -92,6 +94,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if shipmentsRetryDelay != new.shipmentsRetryDelay { keys.append(.shipmentsRetryDelay) }
         if shipmentsMaxRetryDelay != new.shipmentsMaxRetryDelay { keys.append(.shipmentsMaxRetryDelay) }
         if shipmentsMaxAttempts != new.shipmentsMaxAttempts { keys.append(.shipmentsMaxAttempts) }
+        if sync.pollInterval != new.sync.pollInterval { keys.append(.syncPollInterval) }
+        if sync.overlap != new.sync.overlap { keys.append(.syncOverlap) }
+        if sync.fullReconcileInterval != new.sync.fullReconcileInterval { keys.append(.syncFullReconcileInterval) }
+        if sync.maxConcurrentPasses != new.sync.maxConcurrentPasses { keys.append(.syncMaxConcurrentPasses) }
         return keys
     }
 }
@@ -121,6 +127,10 @@ public enum ConfigurationKey: String, CaseIterable, Sendable {
     case shipmentsRetryDelay = "shipments.retry_delay"
     case shipmentsMaxRetryDelay = "shipments.max_retry_delay"
     case shipmentsMaxAttempts = "shipments.max_attempts"
+    case syncPollInterval = "sync.poll_interval"
+    case syncOverlap = "sync.overlap"
+    case syncFullReconcileInterval = "sync.full_reconcile_interval"
+    case syncMaxConcurrentPasses = "sync.max_concurrent_passes"
 
     /// The environment variable that overrides this key.
     public var environmentName: String {

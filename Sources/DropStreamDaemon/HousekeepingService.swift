@@ -1,5 +1,6 @@
 import DropStreamCore
 import DropStreamDatabase
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -15,6 +16,8 @@ struct HousekeepingService: Service {
     let readiness: Readiness
     let interval: Duration
     let logger: Logger
+    /// The sync scheduler, for the "stores syncing; last pass" part of the line.
+    var scheduler: SyncScheduler? = nil
 
     func run() async throws {
         await health.register(loop: Self.loopName)
@@ -58,6 +61,11 @@ struct HousekeepingService: Service {
         let ready = summary.orders[.ready] ?? 0
         let held = summary.orders[.held] ?? 0
         let claimed = summary.orders[.claimed] ?? 0
-        return "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
+        let line = "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
+        guard let scheduler else { return line }
+        // "...; 3 syncing, last pass 4s ago" (DESIGN §6).
+        let sync = await scheduler.summary()
+        let lastPass = sync.lastPassFinishedAt.map { "last pass \(Duration.seconds(max(0, Int64(Date().timeIntervalSince($0)))).humanDescription) ago" } ?? "no pass yet"
+        return line + "; \(sync.syncing) syncing, \(lastPass)"
     }
 }

@@ -18,11 +18,10 @@ struct StoreCommand: AsyncParsableCommand {
             Exit status: as for dropstreamctl (0 success, 1 refused or failed, 64 command line,
             69 daemon not running, 76 unreadable answer, 77 permission denied).
             """,
-        // StoreSyncCommand ('store sync NAME') joins this list at merge; it lives in its own file.
         subcommands: [
             StoreAddCommand.self, StoreListCommand.self, StoreShowCommand.self, StoreSetCommand.self,
             StorePauseCommand.self, StoreResumeCommand.self, StoreRemoveCommand.self,
-            StoreAuthorizeCommand.self, StoreStatusesCommand.self,
+            StoreAuthorizeCommand.self, StoreStatusesCommand.self, StoreSyncCommand.self,
         ]
     )
 }

@@ -52,7 +52,8 @@ import Testing
             let storeOrder = try await world.sandbox.state.order(store: FulfillmentWorld.storeHash, id: source.id)
             #expect(storeOrder?.statusID == SandboxOrderStatus.shipped)
             // The history says who did what.
-            let kinds = detail.events.map { "\($0.kind)/\($0.actor)" }
+            // (The sync engine polls this store too; its later "seen again" updates are not the point here.)
+            let kinds = detail.events.map { "\($0.kind)/\($0.actor)" }.filter { $0 != "updated/sync" }
             #expect(kinds == ["imported/sync", "claimed/worker:picker-1", "shipped/worker:picker-1", "shipment_delivered/pusher"])
 
             // Confirming the same shipment again changes nothing, and nothing more reaches the store.
@@ -99,8 +100,8 @@ import Testing
                 try await world.orderDetail(order.id).order.state == "ready"
             }
             let detail = try await world.orderDetail(order.id)
-            let last = try #require(detail.events.last)
-            #expect(last.kind == "lease_expired")
+            // The sync engine also runs against this store, so later events may follow.
+            let last = try #require(detail.events.last { $0.kind == "lease_expired" })
             #expect(last.actor == "rescuer")
             #expect(last.detail["worker"] == "slow")
             // The worker's heartbeat now reports the order as lost.
@@ -173,7 +174,7 @@ import Testing
             let shipment = try #require(failed.shipments.first)
             #expect(shipment.lastError?.contains("400") == true)
             #expect(shipment.lastError?.contains("order_address_id") == true)
-            #expect(failed.events.last?.kind == "shipment_failed")
+            #expect(failed.events.contains { $0.kind == "shipment_failed" })
             let shown = try await world.ctl(["orders", "show", String(order.id)])
             #expect(shown.stdout.contains("failed"))
 

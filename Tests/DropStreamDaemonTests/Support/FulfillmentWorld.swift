@@ -137,6 +137,9 @@ final class FulfillmentWorld: @unchecked Sendable {
         let vault = try TokenVault.load(keyFile: scratch.file("token.key"), generateIfMissing: true)
         let sealed = try vault.seal(token, storeID: store.id)
         _ = try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
+        // Paused: the queue is seeded here, so the daemon's sync engine must not re-import these
+        // orders under the tests' feet. Shipments of a paused store are still delivered.
+        _ = try await database.setStoreState(store.id, to: .paused)
         for order in sandboxOrders {
             try await database.upsertImportedOrder(storeId: store.id, Self.imported(order, addressIDOffset: addressIDOffset))
         }

@@ -6,7 +6,11 @@ final class NotifySocket: @unchecked Sendable {
     /// One datagram, parsed into its `KEY=value` assignments, with when it arrived.
     struct Message: Sendable, CustomStringConvertible {
         var fields: [String: String]
+        /// When the test read it (late under load: several datagrams can share one reading).
         var receivedAt: ContinuousClock.Instant
+        /// When the kernel queued it (SO_TIMESTAMPNS, wall clock): exact even when the test
+        /// reads late, so cadence is measured from this.
+        var arrivedAt: Duration
         var raw: String
         var description: String { raw.replacingOccurrences(of: "\n", with: " | ") }
     }
@@ -33,6 +37,10 @@ final class NotifySocket: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard result == 0 else { throw TestFailure("bind(\(path)): \(String(cString: strerror(errno)))") }
+        var on: Int32 = 1
+        guard setsockopt(descriptor, SOL_SOCKET, SO_TIMESTAMPNS, &on, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw TestFailure("setsockopt(SO_TIMESTAMPNS): \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit {
@@ -86,8 +94,24 @@ final class NotifySocket: @unchecked Sendable {
 
     private func drain() {
         var buffer = [UInt8](repeating: 0, count: 4096)
+        var control = [UInt8](repeating: 0, count: 128)
         while true {
-            let count = recv(descriptor, &buffer, buffer.count, 0)
+            var arrivedAt = Duration.zero
+            let count = buffer.withUnsafeMutableBytes { data in
+                control.withUnsafeMutableBytes { controlBytes in
+                    var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
+                    return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                        var header = msghdr()
+                        header.msg_iov = vectorPointer
+                        header.msg_iovlen = 1
+                        header.msg_control = controlBytes.baseAddress
+                        header.msg_controllen = controlBytes.count
+                        let received = recvmsg(descriptor, &header, 0)
+                        if received > 0 { arrivedAt = Self.kernelTimestamp(controlBytes, length: Int(header.msg_controllen)) }
+                        return received
+                    }
+                }
+            }
             guard count > 0 else { return }
             let raw = String(decoding: buffer[0..<count], as: UTF8.self)
             var fields: [String: String] = [:]
@@ -95,8 +119,28 @@ final class NotifySocket: @unchecked Sendable {
                 guard let equals = line.firstIndex(of: "=") else { continue }
                 fields[String(line[..<equals])] = String(line[line.index(after: equals)...])
             }
-            received.append(Message(fields: fields, receivedAt: .now, raw: raw))
+            received.append(Message(fields: fields, receivedAt: .now, arrivedAt: arrivedAt, raw: raw))
         }
+    }
+
+    /// Walks the control messages (`struct cmsghdr { size_t len; int level; int type; data }`,
+    /// 8-byte aligned on Linux) for SCM_TIMESTAMPNS; the C CMSG_* macros are not usable from Swift.
+    private static func kernelTimestamp(_ control: UnsafeMutableRawBufferPointer, length: Int) -> Duration {
+        var offset = 0
+        let headerSize = MemoryLayout<Int>.size + 2 * MemoryLayout<Int32>.size
+        while offset + headerSize <= length {
+            let cmsgLength = control.load(fromByteOffset: offset, as: Int.self)
+            let level = control.load(fromByteOffset: offset + MemoryLayout<Int>.size, as: Int32.self)
+            let type = control.load(fromByteOffset: offset + MemoryLayout<Int>.size + 4, as: Int32.self)
+            guard cmsgLength >= headerSize else { break }
+            if level == SOL_SOCKET && type == SO_TIMESTAMPNS, offset + headerSize + 16 <= length {
+                let seconds = control.load(fromByteOffset: offset + headerSize, as: Int.self)
+                let nanoseconds = control.load(fromByteOffset: offset + headerSize + 8, as: Int.self)
+                return .seconds(seconds) + .nanoseconds(nanoseconds)
+            }
+            offset += (cmsgLength + 7) & ~7
+        }
+        return .zero
     }
 }
 
