@@ -165,6 +165,12 @@ enum StoreHashParser {
         guard let storesIndex = pathSegments.firstIndex(of: "stores"), storesIndex == pathSegments.startIndex else {
             throw StoreHashError(.missingStoresSegment)
         }
+        // The hash is the segment right after "stores": "/stores//v3/" has an empty one, and
+        // must not be read as the hash "v3".
+        if let rawStores = segments.firstIndex(of: "stores"), segments.index(after: rawStores) < segments.endIndex,
+           segments[segments.index(after: rawStores)].isEmpty {
+            throw StoreHashError(.missingHashAfterStores)
+        }
         let afterStores = pathSegments.dropFirst()
         guard let hashSegment = afterStores.first else { throw StoreHashError(.missingHashAfterStores) }
         let hash = try validatedHash(String(hashSegment))

@@ -102,10 +102,16 @@ public struct StoreDetail: Codable, Sendable, Equatable {
     public var ordersByState: [String: Int]
     public var createdAt: Date
     public var updatedAt: Date
+    /// The store's connection history, newest last (`store show` only; absent in `store list`).
+    public var history: [StoreHistoryEntry]?
+    /// The sync engine's view of the store (`dropstreamctl store show` fills it from
+    /// `GET /v1/stores/{name}/sync`; the daemon's StoreDetail leaves it out).
+    public var sync: StoreSyncInfo?
 
     public init(
         name: String, platform: String, storeHash: String, state: String, importStatus: OrderStatusInfo,
-        pollIntervalSeconds: Int?, hasCredential: Bool, ordersByState: [String: Int], createdAt: Date, updatedAt: Date
+        pollIntervalSeconds: Int?, hasCredential: Bool, ordersByState: [String: Int], createdAt: Date, updatedAt: Date,
+        history: [StoreHistoryEntry]? = nil
     ) {
         self.name = name
         self.platform = platform
@@ -117,6 +123,25 @@ public struct StoreDetail: Codable, Sendable, Equatable {
         self.ordersByState = ordersByState
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.history = history
+    }
+}
+
+/// One entry of a store's connection history.
+public struct StoreHistoryEntry: Codable, Sendable, Equatable {
+    public var at: Date
+    /// `added`, `authorization_started`, `authorized`, `paused`, `resumed`, `import_status_changed`,
+    /// `poll_interval_changed`, `needs_reauthorization`, `uninstalled`, `disconnected`.
+    public var kind: String
+    /// `operator`, `store` (a BigCommerce callback), `sync` or `pusher`.
+    public var actor: String
+    public var detail: [String: String]
+
+    public init(at: Date, kind: String, actor: String, detail: [String: String]) {
+        self.at = at
+        self.kind = kind
+        self.actor = actor
+        self.detail = detail
     }
 }
 

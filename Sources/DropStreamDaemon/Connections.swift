@@ -83,7 +83,7 @@ actor Connections {
                 throw ControlAPIError.invalid("\(error.description). A custom label can be set with 'store set' once the store is authorized.")
             }
         }
-        let store = try await mapped { try await database.addStore(name: name, platform: platform, storeHash: hash.rawValue, importStatusID: statusID) }
+        let store = try await mapped { try await database.addStore(name: name, platform: platform, storeHash: hash.rawValue, importStatusID: statusID, actor: actor) }
         logger.notice("store added, awaiting authorization", metadata: ["store": .string(store.name), "store_hash": .string(store.storeHash), "actor": .string(actor)])
         return try await detail(store)
     }
@@ -98,7 +98,12 @@ actor Connections {
     }
 
     func show(_ name: String) async throws -> StoreDetail {
-        try await detail(try await store(named: name))
+        let store = try await store(named: name)
+        var shown = try await detail(store)
+        shown.history = try await database.storeEvents(storeId: store.id).map {
+            StoreHistoryEntry(at: $0.at, kind: $0.kind, actor: $0.actor, detail: $0.detail ?? [:])
+        }
+        return shown
     }
 
     func update(_ name: String, _ request: UpdateStoreRequest, actor: String) async throws -> StoreDetail {
@@ -111,12 +116,18 @@ actor Connections {
             } catch {
                 throw ControlAPIError.invalid(error.description)
             }
-            store = try await mapped { try await database.setImportStatus(store.id, statusID: status.id) }
+            let from = store.importStatusId
+            store = try await mapped {
+                try await database.setImportStatus(store.id, statusID: status.id, event: StoreEventInput(
+                    kind: "import_status_changed", actor: actor, detail: ["from": String(from), "to": String(status.id)]))
+            }
             logger.notice("import status changed", metadata: ["store": .string(store.name), "status_id": .stringConvertible(status.id), "actor": .string(actor)])
         }
         if let seconds = request.pollIntervalSeconds {
             guard seconds >= 0 else { throw ControlAPIError.invalid("the poll interval must be positive, or 0 for the default") }
             store = try await mapped { try await database.setPollInterval(store.id, seconds: seconds == 0 ? nil : seconds) }
+            try await database.recordStoreEvent(store.id, StoreEventInput(
+                kind: "poll_interval_changed", actor: actor, detail: ["seconds": seconds == 0 ? "default" : String(seconds)]))
         }
         return try await detail(store)
     }
@@ -126,7 +137,7 @@ actor Connections {
         guard store.state == .active || store.state == .paused else {
             throw ControlAPIError.conflict("store '\(store.name)' is \(store.state.rawValue); only an active store can be paused")
         }
-        let paused = try await mapped { try await database.setStoreState(store.id, to: .paused) }
+        let paused = try await mapped { try await database.setStoreState(store.id, to: .paused, event: StoreEventInput(kind: "paused", actor: actor)) }
         logger.notice("store paused", metadata: ["store": .string(store.name), "actor": .string(actor)])
         await storesChanged()
         return try await detail(paused)
@@ -137,7 +148,7 @@ actor Connections {
         guard store.state == .paused || store.state == .active else {
             throw ControlAPIError.conflict("store '\(store.name)' is \(store.state.rawValue); only a paused store can be resumed" + (store.state == .needsReauthorization ? " (run 'dropstreamctl store authorize \(store.name)')" : ""))
         }
-        let resumed = try await mapped { try await database.setStoreState(store.id, to: .active) }
+        let resumed = try await mapped { try await database.setStoreState(store.id, to: .active, event: StoreEventInput(kind: "resumed", actor: actor)) }
         logger.notice("store resumed", metadata: ["store": .string(store.name), "actor": .string(actor)])
         await storesChanged()
         return try await detail(resumed)
@@ -149,7 +160,7 @@ actor Connections {
         if purge {
             try await mapped { try await database.removeStore(store.id, force: force) }
         } else {
-            _ = try await mapped { try await database.disconnectStore(store.id) }
+            _ = try await mapped { try await database.disconnectStore(store.id, event: StoreEventInput(kind: "disconnected", actor: actor)) }
         }
         logger.notice(purge ? "store removed with its orders and history" : "store disconnected; orders and history kept",
                       metadata: ["store": .string(store.name), "actor": .string(actor)])
@@ -168,12 +179,13 @@ actor Connections {
         case .awaitingAuthorization, .needsReauthorization:
             break
         case .disconnected:
-            store = try await mapped { try await database.setStoreState(store.id, to: .awaitingAuthorization) }
+            store = try await mapped { try await database.setStoreState(store.id, to: .awaitingAuthorization, event: StoreEventInput(kind: "reconnecting", actor: actor)) }
         case .active, .paused:
             throw ControlAPIError.conflict("store '\(store.name)' is already connected (\(store.state.rawValue)); nothing to authorize")
         }
         let expiresAt = now().addingTimeInterval(windowLength.timeInterval)
         windows[store.id] = Window(expiresAt: expiresAt, phase: .waiting, detail: "waiting for the store owner to confirm in BigCommerce")
+        try await database.recordStoreEvent(store.id, StoreEventInput(kind: "authorization_started", actor: actor))
         logger.notice("authorization window opened", metadata: ["store": .string(store.name), "store_hash": .string(store.storeHash), "actor": .string(actor)])
         return AuthorizationStartResponse(store: store.name, authorizeURL: app.oauth.installURL, callbackURL: app.authCallbackURL, expiresAt: expiresAt)
     }
@@ -285,7 +297,7 @@ actor Connections {
         }
         windows[store.id] = nil
         do {
-            _ = try await database.disconnectStore(store.id)
+            _ = try await database.disconnectStore(store.id, event: StoreEventInput(kind: "uninstalled", actor: "store"))
         } catch {
             logger.error("uninstall: could not disconnect the store", metadata: ["store": .string(store.name), "error": "\(error)"])
             return CallbackOutcome(status: 500, title: "Error", message: "could not disconnect")
@@ -336,7 +348,8 @@ actor Connections {
             }
         } catch let error as BigCommerceError {
             if case .unauthorized = error {
-                _ = try? await database.setStoreState(store.id, to: .needsReauthorization)
+                _ = try? await database.setStoreState(store.id, to: .needsReauthorization, event: StoreEventInput(
+                    kind: "needs_reauthorization", actor: "operator", detail: ["reason": "401 reading order statuses"]))
                 logger.error("the store refused our token; it needs re-authorization", metadata: ["store": .string(store.name)])
                 throw ControlAPIError.conflict("store '\(store.name)' refused our token (401): it needs re-authorization; run 'dropstreamctl store authorize \(store.name)'")
             }

@@ -138,6 +138,19 @@ enum SchemaV1 {
     );
     CREATE INDEX orderEvent_onOrderId ON orderEvent(orderId, id);
 
+    -- storeEvent: a store's connection history (added, authorized, paused, resumed, import
+    -- status changed, needs re-authorization, uninstalled, disconnected). Append-only; written
+    -- by the daemon's connection code. Removing a store with --purge deletes its history too.
+    CREATE TABLE storeEvent (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      storeId INTEGER NOT NULL REFERENCES store(id) ON DELETE CASCADE,
+      at DATETIME NOT NULL,
+      kind TEXT NOT NULL CHECK (length(kind) > 0),
+      actor TEXT NOT NULL CHECK (length(actor) > 0),
+      detail TEXT CHECK (detail IS NULL OR json_valid(detail))
+    );
+    CREATE INDEX storeEvent_onStoreId ON storeEvent(storeId, id);
+
     -- skuRule: per-store SKU rules (DESIGN §2 flow 5). Written by operators. A map rule names one
     -- warehouse SKU and a multiplier; a kit rule lists components (JSON [{warehouseSKU, quantity}]);
     -- an ignore rule drops the line.

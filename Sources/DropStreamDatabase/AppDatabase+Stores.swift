@@ -13,7 +13,7 @@ extension AppDatabase {
     @discardableResult
     public func addStore(
         name: String, platform: Platform, storeHash: String,
-        importStatusID: Int = defaultImportStatusID, now: Date = Date()
+        importStatusID: Int = defaultImportStatusID, actor: String = "operator", now: Date = Date()
     ) async throws -> StoreRecord {
         try Self.checkStatusID(importStatusID)
         return try await writer.write { db in
@@ -27,13 +27,16 @@ extension AppDatabase {
                 throw AppDatabaseError.duplicateStoreHash(
                     platform: platform, storeHash: storeHash, existingStore: existing.name)
             }
-            return try StoreRecord.fetchOne(
+            let store = try StoreRecord.fetchOne(
                 db,
                 sql: """
                     INSERT INTO store (name, platform, storeHash, state, importStatusId, createdAt, updatedAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *
                     """,
                 arguments: [name, platform, storeHash, StoreState.awaitingAuthorization, importStatusID, now, now])!
+            try Self.insertStoreEvent(
+                db, storeId: store.id, StoreEventInput(kind: "added", actor: actor, detail: ["importStatusId": String(importStatusID)]), now: now)
+            return store
         }
     }
 
@@ -67,15 +70,19 @@ extension AppDatabase {
 
     /// Moves a store to another connection state (pause, resume, needs re-authorization...).
     @discardableResult
-    public func setStoreState(_ storeId: Int64, to state: StoreState, now: Date = Date()) async throws -> StoreRecord {
-        try await updateStore(storeId, now: now) { $0.state = state }
+    public func setStoreState(
+        _ storeId: Int64, to state: StoreState, event: StoreEventInput? = nil, now: Date = Date()
+    ) async throws -> StoreRecord {
+        try await updateStore(storeId, now: now, event: event) { $0.state = state }
     }
 
     /// Sets the store-side status whose orders are imported (validated against the store by the caller).
     @discardableResult
-    public func setImportStatus(_ storeId: Int64, statusID: Int, now: Date = Date()) async throws -> StoreRecord {
+    public func setImportStatus(
+        _ storeId: Int64, statusID: Int, event: StoreEventInput? = nil, now: Date = Date()
+    ) async throws -> StoreRecord {
         try Self.checkStatusID(statusID)
-        return try await updateStore(storeId, now: now) { $0.importStatusId = statusID }
+        return try await updateStore(storeId, now: now, event: event) { $0.importStatusId = statusID }
     }
 
     /// Sets the status flipped in the store on claim; `nil` turns the flip off.
@@ -104,6 +111,7 @@ extension AppDatabase {
             guard var store = try StoreRecord.fetchOne(db, key: storeId) else {
                 throw AppDatabaseError.storeNotFound("with id \(storeId)")
             }
+            let previous = store.state
             guard store.state == .awaitingAuthorization || store.state == .needsReauthorization else {
                 throw AppDatabaseError.invalidArgument(
                     "Store \"\(store.name)\" is \(store.state.rawValue), not awaiting authorization.")
@@ -112,6 +120,8 @@ extension AppDatabase {
             store.state = .active
             store.updatedAt = now
             try store.update(db)
+            try Self.insertStoreEvent(
+                db, storeId: storeId, StoreEventInput(kind: "authorized", actor: "store", detail: ["from": previous.rawValue]), now: now)
             return store
         }
     }
@@ -119,7 +129,9 @@ extension AppDatabase {
     /// Disconnects a store: state `disconnected`, credential deleted; orders, history, rules
     /// and sync records are kept (the uninstall callback and `store remove` without `--purge`).
     @discardableResult
-    public func disconnectStore(_ storeId: Int64, now: Date = Date()) async throws -> StoreRecord {
+    public func disconnectStore(
+        _ storeId: Int64, event: StoreEventInput = StoreEventInput(kind: "disconnected", actor: "operator"), now: Date = Date()
+    ) async throws -> StoreRecord {
         try await writer.write { db in
             guard var store = try StoreRecord.fetchOne(db, key: storeId) else {
                 throw AppDatabaseError.storeNotFound("with id \(storeId)")
@@ -128,6 +140,7 @@ extension AppDatabase {
             store.state = .disconnected
             store.updatedAt = now
             try store.update(db)
+            try Self.insertStoreEvent(db, storeId: storeId, event, now: now)
             return store
         }
     }
@@ -193,7 +206,7 @@ extension AppDatabase {
     }
 
     private func updateStore(
-        _ storeId: Int64, now: Date, _ change: @escaping @Sendable (inout StoreRecord) -> Void
+        _ storeId: Int64, now: Date, event: StoreEventInput? = nil, _ change: @escaping @Sendable (inout StoreRecord) -> Void
     ) async throws -> StoreRecord {
         try await writer.write { db in
             guard var store = try StoreRecord.fetchOne(db, key: storeId) else {
@@ -202,7 +215,34 @@ extension AppDatabase {
             change(&store)
             store.updatedAt = now
             try store.update(db)
+            if let event { try Self.insertStoreEvent(db, storeId: storeId, event, now: now) }
             return store
+        }
+    }
+
+    static func insertStoreEvent(_ db: Database, storeId: Int64, _ event: StoreEventInput, now: Date) throws {
+        let detail = try event.detail.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        try db.execute(
+            sql: "INSERT INTO storeEvent (storeId, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
+            arguments: [storeId, now, event.kind, event.actor, detail])
+    }
+
+    // MARK: Store history
+
+    /// Appends an entry to a store's history on its own (for facts that change nothing else).
+    public func recordStoreEvent(_ storeId: Int64, _ event: StoreEventInput, now: Date = Date()) async throws {
+        try await writer.write { db in try Self.insertStoreEvent(db, storeId: storeId, event, now: now) }
+    }
+
+    /// A store's history, newest last; at most `limit` entries (the newest ones).
+    public func storeEvents(storeId: Int64, limit: Int = 50) async throws -> [StoreEventRecord] {
+        try await writer.read { db in
+            try StoreEventRecord
+                .filter(StoreEventRecord.Columns.storeId == storeId)
+                .order(StoreEventRecord.Columns.id.desc)
+                .limit(limit)
+                .fetchAll(db)
+                .reversed()
         }
     }
 
@@ -214,5 +254,18 @@ extension AppDatabase {
         }
         try CredentialRecord(storeId: storeId, ciphertext: ciphertext, nonce: nonce, keyId: keyID, createdAt: now)
             .upsert(db)
+    }
+}
+
+/// An entry for a store's history, written in the same transaction as the change it records.
+public struct StoreEventInput: Sendable, Hashable {
+    public var kind: String
+    public var actor: String
+    public var detail: [String: String]?
+
+    public init(kind: String, actor: String, detail: [String: String]? = nil) {
+        self.kind = kind
+        self.actor = actor
+        self.detail = detail
     }
 }

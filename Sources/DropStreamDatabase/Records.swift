@@ -125,6 +125,28 @@ public struct FulfillmentOrderRecord: Codable, Sendable, Hashable, Identifiable,
 }
 
 /// A row of `orderEvent`: one entry of an order's history.
+/// A row of `storeEvent`: one entry of a store's connection history.
+public struct StoreEventRecord: Codable, Sendable, Hashable, Identifiable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "storeEvent"
+    public var id: Int64
+    public var storeId: Int64
+    public var at: Date
+    /// `added`, `authorized`, `paused`, `resumed`, `import_status_changed`, `needs_reauthorization`,
+    /// `uninstalled`, `disconnected`, ...; open text, like order event kinds.
+    public var kind: String
+    /// Who: `operator`, `store` (a BigCommerce callback), `sync`, `pusher`.
+    public var actor: String
+    /// Small facts (status ids, reasons). Never tokens, codes or secrets.
+    public var detail: [String: String]?
+
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let storeId = Column(CodingKeys.storeId)
+        public static let at = Column(CodingKeys.at)
+        public static let kind = Column(CodingKeys.kind)
+    }
+}
+
 public struct OrderEventRecord: Codable, Sendable, Hashable, Identifiable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "orderEvent"
     public var id: Int64

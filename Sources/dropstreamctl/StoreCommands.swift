@@ -135,10 +135,12 @@ struct StoreShowCommand: AsyncParsableCommand {
         abstract: "Show one store's settings, state and order counts.",
         discussion: """
             Shows the platform and hash, the state and what to do about it, the Order Import
-            Status, the poll interval, whether the daemon holds a token (never the token itself)
-            and the store's orders by queue state.
+            Status, the poll interval, whether the daemon holds a token (never the token itself),
+            the store's orders by queue state, the sync engine's view (last pass: time, duration,
+            orders seen/new/updated/cancelled, requests used, quota left; next pass; last error)
+            and the store's connection history.
 
-            With --json, prints the control API's StoreDetail.
+            With --json, prints the control API's StoreDetail with its `sync` field filled.
             """
     )
 
@@ -148,9 +150,11 @@ struct StoreShowCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let store = try await callDaemon { () async throws(ControlClientError) in
+        var store = try await callDaemon { () async throws(ControlClientError) in
             try await global.client.get(ControlAPI.Path.store(name), as: StoreDetail.self)
         }
+        // The sync view is a separate route; a daemon without it still shows the rest.
+        store.sync = try? await global.client.get(ControlAPI.Path.storeSync(name), as: StoreSyncInfo.self)
         if global.json { return try JSONOutput.print(store) }
         print(StoreTable.detail(store))
     }
@@ -513,6 +517,31 @@ enum StoreTable {
             "",
         ]
         lines.append(StatusTable.table(title: "ORDERS", counts: store.ordersByState, order: ["ready", "held", "claimed", "shipped", "cancelled"]))
+        if let sync = store.sync {
+            lines.append("")
+            lines.append("SYNC")
+            lines.append("  Polling:          " + (sync.syncing ? (sync.passRunning ? "yes (a pass is running)" : "yes") : "no"))
+            if let pass = sync.lastPass {
+                let duration = pass.durationMilliseconds.map { String(format: "%.1fs", Double($0) / 1000) } ?? "-"
+                lines.append("  Last pass:        \(AuthorizationText.time(pass.startedAt)), \(pass.kind), \(pass.outcome) in \(duration)")
+                lines.append("  Orders:           seen \(pass.ordersSeen), new \(pass.ordersNew), updated \(pass.ordersUpdated), cancelled \(pass.ordersCancelled)")
+                lines.append("  Requests used:    \(pass.requestsUsed), quota left \(pass.quotaLeft.map(String.init) ?? "unknown")")
+            } else {
+                lines.append("  Last pass:        none yet")
+            }
+            lines.append("  Next pass:        " + (sync.nextPassAt.map(AuthorizationText.time) ?? "-"))
+            lines.append("  Watermark:        " + (sync.watermark.map(AuthorizationText.time) ?? "none (next pass is a full backfill)"))
+            if sync.consecutiveFailures > 0 { lines.append("  Failures in a row: \(sync.consecutiveFailures)") }
+            if let error = sync.lastError { lines.append("  Last error:       \(error)") }
+        }
+        if let history = store.history, !history.isEmpty {
+            lines.append("")
+            lines.append("HISTORY")
+            lines.append(TextTable.render(["AT", "EVENT", "BY", "DETAIL"], history.map { entry in
+                [AuthorizationText.time(entry.at), entry.kind, entry.actor,
+                 entry.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
+            }, indent: 2))
+        }
         return lines.joined(separator: "\n")
     }
 

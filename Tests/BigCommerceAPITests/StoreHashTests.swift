@@ -113,6 +113,8 @@ struct StoreHashTests {
             ("https://api.bigcommerce.com/", .missingStoresSegment),
             ("https://api.bigcommerce.com/v3/stores/abcde", .missingStoresSegment),
             ("https://api.bigcommerce.com/stores/", .missingHashAfterStores),
+            ("https://api.bigcommerce.com/stores//v3/", .missingHashAfterStores),
+            ("/stores//v2", .missingHashAfterStores),
             ("https://api.bigcommerce.com/stores/abcde/v4/", .unexpectedPathAfterHash("v4")),
             ("https://api.bigcommerce.com/stores/abcde/orders", .unexpectedPathAfterHash("orders")),
             ("ftp://api.bigcommerce.com/stores/abcde/v3", .unsupportedScheme("ftp")),

@@ -79,6 +79,13 @@ extension ConnectionTests {
         #expect(!store.hasCredential)
         #expect(store.importStatus.id == 9, "settings are kept")
         #expect(h.log.contains("uninstalled the app"))
+        // The store's history records the whole life, with who did what.
+        let history = (store.history ?? []).map { "\($0.kind)/\($0.actor)" }
+        for expected in ["added/operator", "authorization_started/operator", "authorized/store", "import_status_changed/operator",
+                         "needs_reauthorization/operator", "uninstalled/store"] {
+            #expect(history.contains(expected), "history lacks \(expected): \(history)")
+        }
+        #expect(history.last == "uninstalled/store")
 
         // The table view lists it with its state.
         let list = try await h.ctl(["store", "list"])
@@ -86,6 +93,7 @@ extension ConnectionTests {
         #expect(list.stdout.contains("Acme Shop") && list.stdout.contains("disconnected"))
         let show = try await h.ctl(["store", "show", "Acme Shop"])
         #expect(show.stdout.contains("store authorize 'Acme Shop'"))
+        #expect(show.stdout.contains("HISTORY") && show.stdout.contains("uninstalled"))
         try await h.stop()
     }
 

@@ -183,7 +183,8 @@ struct ShipmentPusher: Service {
         if let error = error as? BigCommerceError {
             switch error {
             case .unauthorized:
-                _ = try? await database.setStoreState(store.id, to: .needsReauthorization)
+                _ = try? await database.setStoreState(store.id, to: .needsReauthorization, event: StoreEventInput(
+                    kind: "needs_reauthorization", actor: "pusher", detail: ["reason": "401 pushing a shipment"]))
                 logger.error("the store refused our token; it needs re-authorization", metadata: ["store": .string(store.name)])
                 return .deferred("store '\(store.name)' refused our token (401); run 'dropstreamctl store authorize \(store.name)'")
             case .forbidden, .notFound, .rejected:

@@ -139,7 +139,8 @@ actor StoreSyncer {
             if case .unauthorized = error {
                 report.outcome = .needsReauthorization
                 do {
-                    _ = try await database.setStoreState(storeId, to: .needsReauthorization)
+                    _ = try await database.setStoreState(storeId, to: .needsReauthorization, event: StoreEventInput(
+                        kind: "needs_reauthorization", actor: "sync", detail: ["reason": "401 from the store"]))
                 } catch {
                     logger.error("could not mark the store as needing re-authorization", metadata: ["error": "\(error)"])
                 }
