@@ -75,6 +75,7 @@ for entry in "${expected[@]}"; do
     check "installed /$1 mode $2" mode_is "$root/$1" "$2"
 done
 check "installed binaries are the built ones" cmp -s "$BIN/dropstreamd" "$root/usr/bin/dropstreamd"
+check "PREFIX=/usr installs the unit unchanged" cmp -s systemd/dropstreamd.service "$root/usr/lib/systemd/system/dropstreamd.service"
 check "unit ExecStart=/usr/bin/dropstreamd" grep -qx 'ExecStart=/usr/bin/dropstreamd' "$root/usr/lib/systemd/system/dropstreamd.service"
 check "installed config is the default" cmp -s etc/dropstream/dropstreamd.yaml "$root/etc/dropstream/dropstreamd.yaml"
 check "no .yaml.new on a first install" test ! -e "$root/etc/dropstream/dropstreamd.yaml.new"
