@@ -22,7 +22,9 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib --scratch-path $(CURDIR)/.buil
 RELEASE_BIN   = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)
 INSTALL_BIN   = $(if $(filter debug,$(BUILD_CONFIG)),$(BIN),$(RELEASE_BIN))
 # SKIP_BUILD=1: install what BIN holds as it is (the packaging test; make test just built it).
-INSTALL_BUILD = $(if $(SKIP_BUILD),,$(if $(filter debug,$(BUILD_CONFIG)),build,build-release))
+# Under sudo nothing is built either, so root never owns files in your build directory: run
+# `make build-release` as yourself first, then `sudo make install`.
+INSTALL_BUILD = $(if $(or $(SKIP_BUILD),$(SUDO_USER)),,$(if $(filter debug,$(BUILD_CONFIG)),build,build-release))
 INSTALL_ENV   = BIN="$(INSTALL_BIN)" PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" SYSCONFDIR="$(SYSCONFDIR)"
 
 .PHONY: all deps build build-release run test test-units check-units check-packaging install uninstall deb clean

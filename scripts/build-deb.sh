@@ -44,6 +44,9 @@ binaries=("$root/usr/bin/dropstreamd" "$root/usr/bin/dropstreamctl")
 if [ "$BUILD_CONFIG" = release ]; then
     # What dh_strip does: smaller package, same behaviour (Swift metadata lives in sections).
     strip --remove-section=.comment --remove-section=.note --strip-unneeded "${binaries[@]}"
+    for b in "${binaries[@]}"; do
+        [ "$("$b" --version)" = "$VERSION" ] || { echo "build-deb: $b does not run after strip" >&2; exit 1; }
+    done
 fi
 
 # 2. The Swift runtime must be inside the binaries for a real package.
