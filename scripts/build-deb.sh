@@ -37,8 +37,15 @@ chmod 0755 "$root"
 
 # 1. The tree, exactly as `make install PREFIX=/usr DESTDIR=...` lays it out.
 BIN="$BIN" PREFIX=/usr SYSCONFDIR=/etc DESTDIR="$root" VERSION="$VERSION" scripts/install.sh install >/dev/null
-install -D -m 0644 /dev/null "$root/usr/share/doc/dropstream/README.md.gz"
+install -d -m 0755 "$root/usr/share/doc/dropstream" "$root/usr/share/lintian/overrides"
 gzip -9nc README.md > "$root/usr/share/doc/dropstream/README.md.gz"
+# A one-entry Debian changelog (a non-native package must carry one), dated like the commit.
+epoch="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+printf 'dropstream (%s) unstable; urgency=medium\n\n  * Built with make deb from commit %s.\n\n -- %s  %s\n' \
+    "$DEB_VERSION" "$commit" "$MAINTAINER" "$(date -u -R -d "@$epoch")" | gzip -9n > "$root/usr/share/doc/dropstream/changelog.Debian.gz"
+install -m 0644 packaging/debian/lintian-overrides "$root/usr/share/lintian/overrides/dropstream"
+chmod 0644 "$root/usr/share/doc/dropstream/"*
 
 binaries=("$root/usr/bin/dropstreamd" "$root/usr/bin/dropstreamctl")
 if [ "$BUILD_CONFIG" = release ]; then

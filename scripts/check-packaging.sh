@@ -92,6 +92,7 @@ done <<< "$subs"
 if command -v groff >/dev/null 2>&1; then
     check "dropstreamctl.1 renders without troff warnings" sh -c "groff -man -Tutf8 -ww -z '$t/dropstreamctl.1' 2>&1 | (! grep -q .)"
 fi
+check "bash completion has no #! line" sh -c "! head -n1 '$root/usr/share/bash-completion/completions/dropstreamctl' | grep -q '^#!'"
 check "bash completion is for dropstreamctl" grep -q '_dropstreamctl' "$root/usr/share/bash-completion/completions/dropstreamctl"
 check "zsh completion is a #compdef" grep -q '^#compdef dropstreamctl' "$root/usr/share/zsh/vendor-completions/_dropstreamctl"
 check "fish completion completes dropstreamctl" grep -Eq "complete -c '?dropstreamctl" "$root/usr/share/fish/vendor_completions.d/dropstreamctl.fish"
@@ -162,6 +163,8 @@ for entry in "${expected[@]}"; do
     check "deb has /$1 $want" test "$(deb_mode "$1")" = "$want"
 done
 check "deb ships the README" test -n "$(deb_mode usr/share/doc/dropstream/README.md.gz)"
+check "deb ships changelog.Debian.gz" test "$(deb_mode usr/share/doc/dropstream/changelog.Debian.gz)" = -rw-r--r--
+check "deb ships its lintian overrides" test -n "$(deb_mode usr/share/lintian/overrides/dropstream)"
 check "deb files all root/root" sh -c "awk '{print \$2}' '$t/contents' | sort -u | grep -qx root/root && [ \$(awk '{print \$2}' '$t/contents' | sort -u | wc -l) = 1 ]"
 check "deb directories are 0755" sh -c "! awk '\$1 ~ /^d/ && \$1 != \"drwxr-xr-x\"' '$t/contents' | grep -q ."
 check "deb has nothing outside /usr and /etc" sh -c "! awk '{print \$6}' '$t/contents' | grep -v -e '^\./\$' -e '^\./usr/' -e '^\./etc/' | grep -q ."
@@ -170,7 +173,7 @@ check "deb unit: ExecStart=/usr/bin/dropstreamd" grep -qx 'ExecStart=/usr/bin/dr
 
 echo "== maintainer scripts against stub systemd tools"
 stubs="$t/stubs"; mkdir -p "$stubs"
-for tool in systemctl systemd-sysusers systemd-tmpfiles; do
+for tool in systemctl deb-systemd-invoke systemd-sysusers systemd-tmpfiles; do
     printf '#!/bin/sh\necho "%s $*" >> "$CALLS"\n' "$tool" > "$stubs/$tool"
     chmod +x "$stubs/$tool"
 done
@@ -197,17 +200,17 @@ run() { # run SCRIPT RUNNING ARGS... -> calls in $t/calls
 check "postinst configure (first install, no systemd) succeeds" run postinst no configure
 check "postinst creates the user with systemd-sysusers" grep -qx 'systemd-sysusers dropstream.conf' "$t/calls"
 check "postinst applies tmpfiles" grep -qx 'systemd-tmpfiles --create dropstream.conf' "$t/calls"
-check "postinst without systemd calls no systemctl" sh -c "! grep -q '^systemctl' '$t/calls'"
+check "postinst without systemd calls no systemctl" sh -c "! grep -Eq '^(systemctl|deb-systemd-invoke)' '$t/calls'"
 check "postinst prints the next steps" grep -q 'systemctl enable --now dropstreamd' "$t/script.out"
 check "postinst configure (first install, systemd running) succeeds" run postinst yes configure
 check "postinst reloads systemd" grep -q '^systemctl --system daemon-reload' "$t/calls"
-check "postinst never enables or starts the service" sh -c "! grep -Eq '^systemctl .*(enable|start)' '$t/calls'"
+check "postinst never enables or starts the service" sh -c "! grep -Eq '^(systemctl|deb-systemd-invoke) .*(enable|start)' '$t/calls'"
 check "postinst configure (upgrade) succeeds" run postinst yes configure 0.0.9-1
-check "postinst on upgrade only try-restarts" sh -c "grep -qx 'systemctl try-restart dropstreamd.service' '$t/calls' && ! grep -Eq '^systemctl .*(enable| start)' '$t/calls'"
+check "postinst on upgrade only try-restarts" sh -c "grep -qx 'deb-systemd-invoke try-restart dropstreamd.service' '$t/calls' && ! grep -Eq '^(systemctl|deb-systemd-invoke) .*(enable| start)' '$t/calls'"
 check "prerm remove succeeds" run prerm yes remove
-check "prerm remove stops the service" grep -qx 'systemctl stop dropstreamd.service' "$t/calls"
+check "prerm remove stops the service" grep -qx 'deb-systemd-invoke stop dropstreamd.service' "$t/calls"
 check "prerm upgrade succeeds" run prerm yes upgrade 0.1.1-1
-check "prerm upgrade leaves the daemon running (no systemctl)" sh -c "! grep -q '^systemctl' '$t/calls'"
+check "prerm upgrade leaves the daemon running" sh -c "! grep -q . '$t/calls'"
 check "postrm remove succeeds" run postrm yes remove
 check "postrm remove reloads systemd" grep -q '^systemctl --system daemon-reload' "$t/calls"
 
@@ -228,10 +231,7 @@ FAKE_OWNER=dropstream run postrm no purge
 check "purge removes a dropstream-owned state directory" test ! -e "$state"
 check "purge removes the empty /etc/dropstream" test ! -e "$fake/etc/dropstream"
 
-if command -v lintian >/dev/null 2>&1; then
-    echo "== lintian (informational)"
-    lintian --no-tag-display-limit "$deb" || true
-fi
+# lintian is not run here (it takes minutes); run it on a release package: lintian dist/*.deb
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -92,6 +92,8 @@ do_install() {
         "$BIN/dropstreamctl" --generate-completion-script "$shell" > "$work/completion.$shell"
         [ -s "$work/completion.$shell" ] || { say "install: empty $shell completion script" >&2; exit 1; }
     done
+    # bash-completion sources the file: a #! line is meaningless there (lintian flags it).
+    sed -i '1{/^#!/d}' "$work/completion.bash"
     install -D -m 0644 "$work/completion.bash" "$DESTDIR$bashcompdir/dropstreamctl"
     install -D -m 0644 "$work/completion.zsh" "$DESTDIR$ZSH_COMPLETION_DIR/_dropstreamctl"
     install -D -m 0644 "$work/completion.fish" "$DESTDIR$fishcompdir/dropstreamctl.fish"
