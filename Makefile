@@ -18,8 +18,11 @@ DIST         ?= $(CURDIR)/dist
 # release (default): a static-stdlib release build in .build-release, so it never disturbs the
 # debug build the tests use. debug: reuse the debug build (links the Swift runtime in /opt/swift).
 BUILD_CONFIG ?= release
-RELEASE_FLAGS ?= -c release --static-swift-stdlib --scratch-path $(CURDIR)/.build-release
-RELEASE_BIN   = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)
+RELEASE_SCRATCH ?= $(CURDIR)/.build-release
+RELEASE_FLAGS ?= -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH)
+# SwiftPM's own `release` link in the scratch path (no `swift build --show-bin-path`, which
+# would touch the build directory as root under `sudo make install`).
+RELEASE_BIN   = $(RELEASE_SCRATCH)/release
 INSTALL_BIN   = $(if $(filter debug,$(BUILD_CONFIG)),$(BIN),$(RELEASE_BIN))
 # SKIP_BUILD=1: install what BIN holds as it is (the packaging test; make test just built it).
 # Under sudo nothing is built either, so root never owns files in your build directory: run
