@@ -3,7 +3,9 @@
 
 SWIFT       ?= swift
 BUILD_FLAGS ?=
-BIN         := $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
+# The debug bin path, asked of swift once and only when a recipe needs it (so `make install`
+# of the release build never runs swift at all).
+BIN          = $(eval BIN := $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null))$(BIN)
 STATE       ?= $(CURDIR)/.state
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # dpkg-dev: dpkg-shlibdeps computes the .deb's Depends (make deb, and its test in make test).
