@@ -3,12 +3,36 @@
 
 SWIFT       ?= swift
 BUILD_FLAGS ?=
-BIN         := $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
+# The debug bin path, asked of swift once and only when a recipe needs it (so `make install`
+# of the release build never runs swift at all).
+BIN          = $(eval BIN := $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null))$(BIN)
 STATE       ?= $(CURDIR)/.state
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3
+# dpkg-dev: dpkg-shlibdeps computes the .deb's Depends (make deb, and its test in make test).
+DEB_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3 dpkg-dev
 
-.PHONY: all deps build run test test-units check-units clean
+# Installation (make install / make uninstall / make deb). Never run `make install` without
+# DESTDIR on a development machine unless you mean it: it writes to $(PREFIX) and /etc.
+PREFIX       ?= /usr
+DESTDIR      ?=
+SYSCONFDIR   ?= /etc
+DIST         ?= $(CURDIR)/dist
+# release (default): a static-stdlib release build in .build-release, so it never disturbs the
+# debug build the tests use. debug: reuse the debug build (links the Swift runtime in /opt/swift).
+BUILD_CONFIG ?= release
+RELEASE_SCRATCH ?= $(CURDIR)/.build-release
+RELEASE_FLAGS ?= -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH)
+# SwiftPM's own `release` link in the scratch path (no `swift build --show-bin-path`, which
+# would touch the build directory as root under `sudo make install`).
+RELEASE_BIN   = $(RELEASE_SCRATCH)/release
+INSTALL_BIN   = $(if $(filter debug,$(BUILD_CONFIG)),$(BIN),$(RELEASE_BIN))
+# SKIP_BUILD=1: install what BIN holds as it is (the packaging test; make test just built it).
+# Under sudo nothing is built either, so root never owns files in your build directory: run
+# `make build-release` as yourself first, then `sudo make install`.
+INSTALL_BUILD = $(if $(or $(SKIP_BUILD),$(SUDO_USER)),,$(if $(filter debug,$(BUILD_CONFIG)),build,build-release))
+INSTALL_ENV   = BIN="$(INSTALL_BIN)" PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" SYSCONFDIR="$(SYSCONFDIR)"
+
+.PHONY: all deps build build-release run test test-units check-units check-packaging install uninstall deb clean
 
 all: build
 
@@ -33,11 +57,35 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(MAKE) --no-print-directory check-units
+	$(MAKE) --no-print-directory check-packaging
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 
 ## check-units: systemd-analyze verify + security on the shipped unit files.
 check-units:
 	BIN="$(BIN)" scripts/check-units.sh
 
+## check-packaging: make install into a temp DESTDIR and make deb from the debug build, then
+## check the tree and the package (files, modes, conffiles, maintainer scripts, control).
+check-packaging:
+	BIN="$(BIN)" scripts/check-packaging.sh
+
+## build-release: the release binaries make install and make deb ship (Swift stdlib static).
+build-release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product dropstreamd
+	$(SWIFT) build $(RELEASE_FLAGS) --product dropstreamctl
+
+## install: binaries, unit, sysusers/tmpfiles, default config (never overwritten), man pages,
+## completions into $(DESTDIR)$(PREFIX). BUILD_CONFIG=debug reuses the debug build.
+install: $(INSTALL_BUILD)
+	$(INSTALL_ENV) scripts/install.sh install
+
+## uninstall: removes what install installed; leaves /etc/dropstream and /var/lib/dropstream.
+uninstall:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" SYSCONFDIR="$(SYSCONFDIR)" scripts/install.sh uninstall
+
+## deb: dist/dropstream_VERSION_ARCH.deb (dpkg-deb). BUILD_CONFIG=debug for a test package only.
+deb: $(INSTALL_BUILD)
+	BIN="$(INSTALL_BIN)" BUILD_CONFIG="$(BUILD_CONFIG)" scripts/build-deb.sh "$(DIST)"
+
 clean:
-	rm -rf .build .state
+	rm -rf .build .build-release .state dist

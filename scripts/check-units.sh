@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${BIN:?set BIN to the build bin path}"
-THRESHOLD="${SECURITY_THRESHOLD:-2.0}"
+# Issue 8: exposure 1.5 or lower (systemd's own best unit here, systemd-timesyncd, scores 2.3).
+THRESHOLD="${SECURITY_THRESHOLD:-1.5}"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,11 +23,19 @@ if [ -n "$out" ]; then
 fi
 echo "systemd-analyze verify: systemd/dropstreamd.service ok"
 
-score=$(systemd-analyze security --offline=yes --no-pager "$work/dropstreamd.service" 2>/dev/null | awk '/Overall exposure level/ {print $(NF-2)}' | tail -n1)
+systemd-analyze security --offline=yes --no-pager "$work/dropstreamd.service" > "$work/security" 2>&1 || true
+score=$(awk '/Overall exposure level/ {print $(NF-2)}' "$work/security" | tail -n1)
 score=${score:-unknown}
 echo "systemd-analyze security: exposure $score (threshold $THRESHOLD)"
-if [ "$score" = unknown ] || awk -v s="$score" -v t="$THRESHOLD" 'BEGIN { exit !(s > t) }'; then
-    echo "exposure $score is above $THRESHOLD (or could not be read)" >&2
+if [ "$score" = unknown ]; then
+    echo "could not read the exposure score from systemd-analyze security:" >&2
+    cat "$work/security" >&2
+    exit 1
+fi
+if awk -v s="$score" -v t="$THRESHOLD" 'BEGIN { exit !(s > t) }'; then
+    echo "systemd/dropstreamd.service: exposure $score is above the threshold $THRESHOLD; what still counts:" >&2
+    # The settings that add to the score (lines marked ✗), so the fix is obvious from CI's log.
+    grep -F '✗' "$work/security" >&2 || cat "$work/security" >&2
     exit 1
 fi
 
