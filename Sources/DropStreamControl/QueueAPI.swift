@@ -64,11 +64,21 @@ public struct ClaimedOrder: Codable, Sendable, Equatable {
     public var lines: [OrderLineInfo]
     /// What the customer wrote at checkout.
     public var customerMessage: String?
+    /// The warehouse service code the store's shipping method maps to (`shipping map`, or the
+    /// `shipping.unmapped` default); nil when unmapped under `pass`. Nil from daemons before it existed.
+    public var serviceCode: String?
+    /// What to pick: warehouse SKUs and quantities after the store's SKU rules (mapped, kits
+    /// expanded, ignored lines dropped), each naming the store line it comes from. Resolved at
+    /// claim time with the rules in force then. Nil from daemons before it existed.
+    public var warehouseLines: [WarehouseLineInfo]?
 
     public init(
         id: Int64, store: String, storeOrderId: String, claimedBy: String, leaseExpiresAt: Date,
-        shipTo: AddressInfo?, shippingMethod: String?, lines: [OrderLineInfo], customerMessage: String?
+        shipTo: AddressInfo?, shippingMethod: String?, lines: [OrderLineInfo], customerMessage: String?,
+        serviceCode: String? = nil, warehouseLines: [WarehouseLineInfo]? = nil
     ) {
+        self.serviceCode = serviceCode
+        self.warehouseLines = warehouseLines
         self.id = id
         self.store = store
         self.storeOrderId = storeOrderId
@@ -78,6 +88,24 @@ public struct ClaimedOrder: Codable, Sendable, Equatable {
         self.shippingMethod = shippingMethod
         self.lines = lines
         self.customerMessage = customerMessage
+    }
+}
+
+/// One line the warehouse picks, after SKU rules.
+public struct WarehouseLineInfo: Codable, Sendable, Equatable {
+    /// The store line it comes from (what `--items LINE:QTY` on `orders ship` refers to).
+    public var lineId: String
+    /// The store SKU of that line.
+    public var sku: String
+    /// The warehouse SKU to pick.
+    public var warehouseSku: String
+    public var quantity: Int
+
+    public init(lineId: String, sku: String, warehouseSku: String, quantity: Int) {
+        self.lineId = lineId
+        self.sku = sku
+        self.warehouseSku = warehouseSku
+        self.quantity = quantity
     }
 }
 

@@ -1,3 +1,4 @@
+import DropStreamCore
 import Configuration
 import DropStreamControl
 import Foundation
@@ -162,9 +163,15 @@ public struct ConfigurationLoader: Sendable {
         }
         // The scheduler reports progress at least this often; it must beat the stall timeout.
         let refresh = min(Duration.seconds(15), stallTimeout / 4)
-        let sync = SyncSettings(
+        var sync = SyncSettings(
             pollInterval: pollInterval, overlap: overlap, fullReconcileInterval: fullReconcile,
             maxConcurrentPasses: maxPasses, storeRefreshInterval: refresh)
+        if let text = value(.shippingUnmapped) {
+            guard let policy = UnmappedShippingPolicy(parsing: text) else {
+                throw ConfigurationError(key: ConfigurationKey.shippingUnmapped.rawValue, reason: "'\(text)' is not 'default:CODE' (a warehouse service code), 'hold' or 'pass'")
+            }
+            sync.unmappedShipping = policy
+        }
 
         var configuration = DaemonConfiguration(
             sourceFile: fileValues.isEmpty && !FileManager.default.fileExists(atPath: filePath) ? nil : filePath,

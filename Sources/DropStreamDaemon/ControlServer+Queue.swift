@@ -9,6 +9,8 @@ import NIOFoundationCompat
 struct QueueSettings: Sendable {
     var defaultLease: Duration = .seconds(600)
     var maxLease: Duration = .seconds(86400)
+    /// `shipping.unmapped`: applied to claimed payloads and to re-evaluations after a rule change.
+    var unmappedShipping: UnmappedShippingPolicy = .pass
 }
 
 // The warehouse queue and Review Order Status routes (DESIGN §2 flows 6–7, issue 6). Every
@@ -86,13 +88,21 @@ extension ControlRoutes {
         if !claimed.isEmpty {
             logger.info("orders claimed", metadata: ["worker": .string(worker), "count": .stringConvertible(claimed.count)])
         }
+        var rules: [Int64: ResolutionRules] = [:]
+        for id in Set(claimed.map(\.storeId)) {
+            rules[id] = try await database.resolutionRules(storeId: id, unmappedShipping: queue.unmappedShipping)
+        }
         return ClaimResponse(worker: worker, orders: claimed.map { order in
-            ClaimedOrder(
+            let resolution = SKUResolver.resolve(order.payload, rules: rules[order.storeId] ?? ResolutionRules(unmappedShipping: queue.unmappedShipping))
+            return ClaimedOrder(
                 id: order.id, store: names[order.storeId] ?? "#\(order.storeId)", storeOrderId: order.externalOrderId,
                 claimedBy: worker, leaseExpiresAt: order.leaseExpiresAt ?? Date(),
                 shipTo: order.payload.shippingAddress.map(FulfillmentWire.address), shippingMethod: order.payload.shippingMethod,
                 lines: order.payload.lines.filter(\.isPhysical).map { FulfillmentWire.line($0, shipped: 0) },
-                customerMessage: order.payload.customerMessage)
+                customerMessage: order.payload.customerMessage, serviceCode: resolution.serviceCode,
+                warehouseLines: resolution.lines.map {
+                    WarehouseLineInfo(lineId: $0.lineID, sku: $0.storeSKU, warehouseSku: $0.warehouseSKU, quantity: $0.quantity)
+                })
         })
     }
 

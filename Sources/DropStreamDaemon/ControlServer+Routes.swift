@@ -55,6 +55,7 @@ struct ControlRoutes: Sendable {
             try ControlJSON.response(try await connections.orderStatuses(try name(context)))
         }
         registerQueueRoutes(on: router)
+        registerRulesRoutes(on: router)
     }
 
     /// The `:name` path segment, percent-decoded.

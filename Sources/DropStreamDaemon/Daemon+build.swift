@@ -121,7 +121,9 @@ public func buildDaemon(
         socketPath: configuration.controlSocketPath,
         routes: ControlRoutes(
             database: database, health: health, connections: connections, startedAt: Date(), logger: logger,
-            queue: QueueSettings(defaultLease: configuration.queueDefaultLease, maxLease: configuration.queueMaxLease),
+            queue: QueueSettings(
+                defaultLease: configuration.queueDefaultLease, maxLease: configuration.queueMaxLease,
+                unmappedShipping: configuration.sync.unmappedShipping),
             scheduler: scheduler),
         readiness: readiness,
         logger: logger

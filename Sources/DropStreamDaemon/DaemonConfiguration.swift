@@ -98,6 +98,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if sync.overlap != new.sync.overlap { keys.append(.syncOverlap) }
         if sync.fullReconcileInterval != new.sync.fullReconcileInterval { keys.append(.syncFullReconcileInterval) }
         if sync.maxConcurrentPasses != new.sync.maxConcurrentPasses { keys.append(.syncMaxConcurrentPasses) }
+        if sync.unmappedShipping != new.sync.unmappedShipping { keys.append(.shippingUnmapped) }
         return keys
     }
 }
@@ -131,6 +132,7 @@ public enum ConfigurationKey: String, CaseIterable, Sendable {
     case syncOverlap = "sync.overlap"
     case syncFullReconcileInterval = "sync.full_reconcile_interval"
     case syncMaxConcurrentPasses = "sync.max_concurrent_passes"
+    case shippingUnmapped = "shipping.unmapped"
 
     /// The environment variable that overrides this key.
     public var environmentName: String {

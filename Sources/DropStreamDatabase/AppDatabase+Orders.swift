@@ -51,8 +51,17 @@ extension AppDatabase {
     /// changed while ready/held → payload replaced + event `updated`;
     /// changed while claimed → stays claimed, `changedAfterClaim` set + event `changed_after_claim`.
     @discardableResult
-    public func upsertImportedOrder(storeId: Int64, _ order: ImportedOrder, now: Date = Date()) async throws -> UpsertResult {
-        try await writer.write { db in try Self.upsert(db, storeId: storeId, order, now: now) }
+    ///
+    /// The order is resolved against the store's SKU and shipping rules and the catalog in the
+    /// same transaction (``SKUResolver``): a new order that does not resolve enters `held` with
+    /// the resolution's reason; see ``upsert(_:storeId:_:rules:now:)`` for updates.
+    public func upsertImportedOrder(
+        storeId: Int64, _ order: ImportedOrder, unmappedShipping: UnmappedShippingPolicy = .pass, now: Date = Date()
+    ) async throws -> UpsertResult {
+        try await writer.write { db in
+            let rules = try Self.resolutionRules(db, storeId: storeId, unmappedShipping: unmappedShipping)
+            return try Self.upsert(db, storeId: storeId, order, rules: rules, now: now)
+        }
     }
 
     /// Applies a known order leaving the import status: ready/held → `cancelled` + event;
@@ -75,16 +84,17 @@ extension AppDatabase {
     @discardableResult
     public func commitPass(
         storeId: Int64, kind: SyncPassKind, upserts: [ImportedOrder], cancellations: [StoreSideCancellation] = [],
-        watermark: Date?, now: Date = Date()
+        watermark: Date?, unmappedShipping: UnmappedShippingPolicy = .pass, now: Date = Date()
     ) async throws -> PassCounts {
         try await writer.write { db in
             guard try StoreRecord.exists(db, key: storeId) else {
                 throw AppDatabaseError.storeNotFound("with id \(storeId)")
             }
             var counts = PassCounts()
+            let rules = upserts.isEmpty ? nil : try Self.resolutionRules(db, storeId: storeId, unmappedShipping: unmappedShipping)
             for order in upserts {
                 counts.seen += 1
-                switch try Self.upsert(db, storeId: storeId, order, now: now).change {
+                switch try Self.upsert(db, storeId: storeId, order, rules: rules, now: now).change {
                 case .inserted: counts.new += 1
                 case .updated, .changedAfterClaim: counts.updated += 1
                 case .unchanged, .terminal: break
@@ -173,14 +183,22 @@ extension AppDatabase {
 
     // MARK: Transactions' building blocks
 
-    static func upsert(_ db: Database, storeId: Int64, _ order: ImportedOrder, now: Date) throws -> UpsertResult {
+    /// - Parameter rules: the store's resolution rules; nil skips resolution. A new order that
+    ///   does not resolve is inserted `held`; an update of a ready order that no longer resolves
+    ///   holds it, and an update of an order held by resolution re-resolves it (released when
+    ///   it now resolves). Operator holds are never lifted here.
+    static func upsert(
+        _ db: Database, storeId: Int64, _ order: ImportedOrder, rules: ResolutionRules? = nil, now: Date
+    ) throws -> UpsertResult {
         typealias C = FulfillmentOrderRecord.Columns
         let payload = try JSONText.encode(order.payload)
         let existing = try FulfillmentOrderRecord
             .filter(C.storeId == storeId && C.externalOrderId == order.externalOrderID)
             .fetchOne(db)
+        let resolutionHold = rules.flatMap { SKUResolver.resolve(order.payload, rules: $0).holdReason }
         guard let existing else {
-            let state: OrderState = order.holdReason == nil ? .ready : .held
+            let holdReason = order.holdReason ?? resolutionHold
+            let state: OrderState = holdReason == nil ? .ready : .held
             let inserted = try FulfillmentOrderRecord.fetchOne(
                 db,
                 sql: """
@@ -189,9 +207,9 @@ extension AppDatabase {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
                     """,
                 arguments: [storeId, order.externalOrderID, state, order.storeStatusID, order.dateModified, payload,
-                            order.holdReason, now, now])!
+                            holdReason, now, now])!
             var detail = ["storeStatusId": String(order.storeStatusID)]
-            detail["holdReason"] = order.holdReason
+            detail["holdReason"] = holdReason
             try appendEvent(db, orderId: inserted.id, kind: .imported, from: nil, to: state, actor: .sync,
                             detail: detail, at: now)
             return UpsertResult(orderId: inserted.id, change: .inserted)
@@ -208,6 +226,9 @@ extension AppDatabase {
                 arguments: [payload, order.storeStatusID, order.dateModified, now, existing.id])
             try appendEvent(db, orderId: existing.id, kind: .updated, from: nil, to: nil, actor: .sync,
                             detail: detail, at: now)
+            if rules != nil {
+                try applyResolution(db, existing, holdReason: resolutionHold, actor: .sync, now: now)
+            }
             return UpsertResult(orderId: existing.id, change: .updated)
         case .claimed:
             // The worker keeps its claim; the flag tells it (and the operator) to look again.

@@ -25,7 +25,7 @@ struct DropStreamCtl: AsyncParsableCommand {
               77  permission denied on the socket
             """,
         version: DropStreamVersion.current,
-        subcommands: [StatusCommand.self, ConnectCommand.self, StoreCommand.self, QueueCommand.self, OrdersCommand.self, ShipmentsCommand.self]
+        subcommands: [StatusCommand.self, ConnectCommand.self, StoreCommand.self, QueueCommand.self, OrdersCommand.self, ShipmentsCommand.self, SkusCommand.self, ShippingCommand.self, CatalogCommand.self]
     )
 }
 

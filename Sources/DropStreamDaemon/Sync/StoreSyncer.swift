@@ -222,7 +222,8 @@ actor StoreSyncer {
                 lastUpserts = upserts
                 break
             }
-            report.counts.add(try await database.commitPass(storeId: storeId, kind: .full, upserts: upserts, watermark: nil))
+            report.counts.add(try await database.commitPass(storeId: storeId, kind: .full, upserts: upserts, watermark: nil,
+                                                                 unmappedShipping: settings.unmappedShipping))
             afterID = page.map(\.id).max() ?? afterID
         }
 
@@ -249,7 +250,8 @@ actor StoreSyncer {
             }
         }
         report.counts.add(try await database.commitPass(
-            storeId: storeId, kind: .full, upserts: upserts, cancellations: cancellations, watermark: serverNow))
+            storeId: storeId, kind: .full, upserts: upserts, cancellations: cancellations, watermark: serverNow,
+            unmappedShipping: settings.unmappedShipping))
     }
 
     /// Lists every order modified in `[since, serverNow]` (all statuses) by id; upserts those in
@@ -276,7 +278,7 @@ actor StoreSyncer {
             let isLast = page.count < OrderListQuery().effectiveLimit
             report.counts.add(try await database.commitPass(
                 storeId: storeId, kind: .incremental, upserts: upserts, cancellations: cancellations,
-                watermark: isLast ? serverNow : nil))
+                watermark: isLast ? serverNow : nil, unmappedShipping: settings.unmappedShipping))
             if isLast { return }
             afterID = page.map(\.id).max() ?? afterID
         }

@@ -1,3 +1,5 @@
+import DropStreamCore
+
 /// The sync engine's knobs, from the `sync.*` configuration keys.
 public struct SyncSettings: Sendable, Equatable {
     /// Time between two passes of a store without its own interval (`sync.poll_interval`).
@@ -15,6 +17,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var failureBackoff: Duration
     /// The longest wait after failures.
     public var maximumFailureBackoff: Duration
+    /// What an import does with a shipping method that has no rule (`shipping.unmapped`).
+    public var unmappedShipping: UnmappedShippingPolicy = .pass
 
     public init(
         pollInterval: Duration = .seconds(60), overlap: Duration = .seconds(300), fullReconcileInterval: Duration = .seconds(3600),
