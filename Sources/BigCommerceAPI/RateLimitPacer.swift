@@ -59,6 +59,8 @@ public struct RateLimitStatus: Sendable, Hashable {
     public var rateLimitedResponses: Int
     /// Total time requests were held back (pacing and 429 waits).
     public var totalWaited: Duration
+    /// Responses by HTTP status since the pacer was created (for metrics).
+    public var responsesByStatus: [Int: Int] = [:]
 }
 
 /// How close to the quota the pacer lets requests run, and how it backs off from a 429 that
@@ -106,6 +108,7 @@ public actor RateLimitPacer {
     private var consecutiveOverloads = 0
     private var requestsSent = 0
     private var rateLimitedResponses = 0
+    private var responsesByStatus: [Int: Int] = [:]
     private var totalWaited: Duration = .zero
 
     /// Creates a pacer that waits on `clock` (`ContinuousClock()` in production, a manual
@@ -136,6 +139,7 @@ public actor RateLimitPacer {
     @discardableResult
     public func record(_ headers: RateLimitHeaders, status: Int) -> Duration? {
         let now = clock.now()
+        responsesByStatus[status, default: 0] += 1
         if let quota = headers.requestsQuota { requestsQuota = quota }
         if let window = headers.timeWindow { timeWindow = window }
         if let left = headers.requestsLeft { estimatedLeft = left }
@@ -169,7 +173,7 @@ public actor RateLimitPacer {
         return RateLimitStatus(
             requestsQuota: requestsQuota, requestsLeft: estimatedLeft, timeWindow: timeWindow,
             timeUntilReset: untilReset, requestsSent: requestsSent, rateLimitedResponses: rateLimitedResponses,
-            totalWaited: totalWaited)
+            totalWaited: totalWaited, responsesByStatus: responsesByStatus)
     }
 
     /// Sleeps on the pacer's clock (retry back-off uses the same clock as pacing).

@@ -357,6 +357,15 @@ actor Connections {
         }
     }
 
+    /// Every store's pacer view (quota and response counters), for `/metrics`.
+    func pacerStatuses() async -> [(store: String, status: RateLimitStatus)] {
+        var result: [(store: String, status: RateLimitStatus)] = []
+        for (hash, pacer) in pacers.sorted(by: { $0.key < $1.key }) {
+            result.append((hash.rawValue, await pacer.status()))
+        }
+        return result
+    }
+
     // MARK: Helpers
 
     private func store(named name: String) async throws -> StoreRecord {

@@ -16,6 +16,7 @@ struct ControlRoutes: Sendable {
     var queue = QueueSettings()
     /// The sync scheduler, for the sync routes (ControlServer+Sync.swift).
     var scheduler: SyncScheduler? = nil
+    var metrics: MetricsRegistry? = nil
 
     func register(on router: Router<BasicRequestContext>) {
         router.get(RouterPath(ControlAPI.Path.status)) { _, _ in try await status() }

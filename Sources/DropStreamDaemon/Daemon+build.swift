@@ -110,12 +110,14 @@ public func buildDaemon(
             endpoints: bigCommerceEndpoints(configuration), requestTimeout: configuration.bigCommerceRequestTimeout),
         authorizationWindow: configuration.authorizationWindow, logger: logger
     )
+    let metrics = MetricsRegistry()
     let callbackServer = CallbackServer.makeApplication(
-        listen: configuration.callbackListen, connections: connections, health: health, readiness: readiness, logger: logger
+        listen: configuration.callbackListen, connections: connections, health: health, readiness: readiness,
+        metrics: metrics, database: database, logger: logger
     )
     let scheduler = SyncScheduler(
         database: database, settings: configuration.sync, health: health, logger: logger,
-        makeClient: { store in try await connections.client(for: store) })
+        makeClient: { store in try await connections.client(for: store) }, metrics: metrics)
     await connections.onStoresChanged { await scheduler.storesChanged() }
     let controlServer = ControlServer.makeApplication(
         socketPath: configuration.controlSocketPath,
@@ -124,7 +126,7 @@ public func buildDaemon(
             queue: QueueSettings(
                 defaultLease: configuration.queueDefaultLease, maxLease: configuration.queueMaxLease,
                 unmappedShipping: configuration.sync.unmappedShipping),
-            scheduler: scheduler),
+            scheduler: scheduler, metrics: metrics),
         readiness: readiness,
         logger: logger
     )
@@ -133,13 +135,13 @@ public func buildDaemon(
         interval: configuration.healthCheckInterval, logger: logger, scheduler: scheduler
     )
     let leaseRescuer = LeaseRescuer(
-        database: database, health: health, interval: configuration.queueRescueInterval, logger: logger)
+        database: database, health: health, interval: configuration.queueRescueInterval, logger: logger, metrics: metrics)
     let shipmentPusher = ShipmentPusher(
         database: database, health: health,
         settings: .init(
             interval: configuration.shipmentsPushInterval, retryDelay: configuration.shipmentsRetryDelay,
             maxRetryDelay: configuration.shipmentsMaxRetryDelay, maxAttempts: configuration.shipmentsMaxAttempts),
-        makeClient: { store in try await connections.client(for: store) }, logger: logger)
+        makeClient: { store in try await connections.client(for: store) }, logger: logger, metrics: metrics)
     let reload = ReloadService(
         loader: loader, configuration: configurationStore, logLevel: logLevel, notifier: notifier,
         readiness: readiness, statusBoard: statusBoard, logger: logger

@@ -18,6 +18,7 @@ struct LeaseRescuer: Service {
     let interval: Duration
     let logger: Logger
     var now: @Sendable () -> Date = Date.init
+    var metrics: MetricsRegistry? = nil
 
     func run() async throws {
         await health.register(loop: Self.loopName)
@@ -36,6 +37,7 @@ struct LeaseRescuer: Service {
     func rescueOnce() async -> [FulfillmentOrderRecord] {
         do {
             let rescued = try await database.rescueExpiredLeases(now: now())
+            if !rescued.isEmpty { await metrics?.increment(DaemonMetrics.leaseExpiries, by: Double(rescued.count)) }
             for order in rescued {
                 logger.notice(
                     order.state == .cancelled ? "lease expired on an order cancelled in the store; order cancelled" : "lease expired; order back in the queue",

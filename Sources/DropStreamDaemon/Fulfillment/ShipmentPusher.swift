@@ -51,6 +51,7 @@ struct ShipmentPusher: Service {
     let makeClient: @Sendable (StoreRecord) async throws -> BigCommerceClient
     let logger: Logger
     var now: @Sendable () -> Date = Date.init
+    var metrics: MetricsRegistry? = nil
 
     func run() async throws {
         await health.register(loop: Self.loopName)
@@ -202,6 +203,7 @@ struct ShipmentPusher: Service {
     /// Writes the outcome to the database and logs it.
     private func record(_ shipment: ShipmentRecord, _ outcome: Outcome, metadata: Logger.Metadata = [:]) async -> Outcome {
         let at = now()
+        await metrics?.increment(DaemonMetrics.shipmentsPushed, [("result", outcome.metricsLabel)])
         do {
             switch outcome {
             case .delivered(let id):
@@ -286,4 +288,17 @@ struct ShipmentPusher: Service {
 
 extension Duration {
     var seconds: TimeInterval { timeInterval }
+}
+
+extension ShipmentPusher.Outcome {
+    /// The `result` label of `dropstream_shipments_pushed_total`.
+    var metricsLabel: String {
+        switch self {
+        case .delivered: "delivered"
+        case .adopted: "adopted"
+        case .willRetry: "retry"
+        case .deferred: "deferred"
+        case .failed: "failed"
+        }
+    }
 }

@@ -45,11 +45,14 @@ actor SyncScheduler: Service {
     private var entries: [Int64: Entry] = [:]
     private var lastPassFinishedAt: Date?
     private var stopping = false
+    private let metrics: MetricsRegistry?
 
     init(
         database: AppDatabase, settings: SyncSettings, health: HealthMonitor, logger: Logger,
-        makeClient: @escaping @Sendable (StoreRecord) async throws -> BigCommerceClient
+        makeClient: @escaping @Sendable (StoreRecord) async throws -> BigCommerceClient,
+        metrics: MetricsRegistry? = nil
     ) {
+        self.metrics = metrics
         self.database = database
         self.settings = settings
         self.health = health
@@ -136,6 +139,14 @@ actor SyncScheduler: Service {
     private func passFinished(storeId: Int64, _ report: SyncPassReport) -> Duration? {
         lastPassFinishedAt = Date()
         Task { [health] in await health.reportProgress(loop: Self.loopName) }
+        if let metrics, report.outcome != .skipped {
+            Task {
+                let store = ("store", report.storeName)
+                await metrics.increment(DaemonMetrics.ordersImported, by: Double(report.counts.new), [store])
+                await metrics.increment(DaemonMetrics.syncPasses, [store, ("kind", report.kind.rawValue), ("outcome", report.outcome.rawValue)])
+                await metrics.observe(DaemonMetrics.syncPassDuration, report.duration.timeInterval, [("kind", report.kind.rawValue)])
+            }
+        }
         guard var entry = entries[storeId] else { return nil }
         let delay: Duration
         switch report.outcome {

@@ -104,6 +104,8 @@ final class FulfillmentWorld: @unchecked Sendable {
     private(set) var storeId: Int64 = 0
     private var daemon: Process?
     private let logPath: String
+    /// The daemon's callback listener (auth callbacks, /healthz, /metrics).
+    private(set) var callbackPort = 0
 
     /// Starts a sandbox with `orders` orders (each with `lines` lines of quantity 2), seeds the
     /// database, and starts dropstreamd with `config` lines added to the YAML.
@@ -196,7 +198,8 @@ final class FulfillmentWorld: @unchecked Sendable {
             !key.hasPrefix("DROPSTREAM_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "STATE_DIRECTORY",
                                                "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(key)
         }
-        environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(try freeLoopbackPort())"
+        callbackPort = try freeLoopbackPort()
+        environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(callbackPort)"
         process.environment = environment
         process.standardOutput = log
         process.standardError = log
