@@ -22,9 +22,11 @@ struct Backfill: BenchScenario {
             counters (requests, 429s).
 
             Default: rate limiting off. --quota: the Standard plan's quota, 150 requests per
-            --window (default 30 s, as BigCommerce), on --orders (use 20000); at 250 orders a
-            page that is ~81 requests, so with a 30 s window it takes minutes of real time
-            (the pacer must wait for window resets). A shorter --window scales the wait down.
+            --window (default 30 s, as BigCommerce), on --orders (use 20000). With line items
+            embedded that is 81 listing requests + /v2/time, which fits in one window, so the
+            quota does not bind and the run takes seconds; when it does bind (more requests per
+            order, or a smaller --quota-requests) the pacer waits for window resets and the run
+            takes minutes of real time — a shorter --window scales that wait down.
 
             Prints a human summary, then one JSON line. Peak RSS is the whole process's VmHWM
             (/proc/self/status): the sandbox's copy of the orders included.
