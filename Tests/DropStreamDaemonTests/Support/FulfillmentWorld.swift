@@ -106,19 +106,44 @@ final class FulfillmentWorld: @unchecked Sendable {
     private let logPath: String
     /// The daemon's callback listener (auth callbacks, /healthz, /metrics).
     private(set) var callbackPort = 0
+    /// The extra YAML lines every (re)start of the daemon gets.
+    private let daemonConfig: [String: String]
+
+    /// How a world's store and queue start out.
+    enum Seeding {
+        /// `orders` sandbox orders (each with `lines` lines of quantity 2), already imported into
+        /// the queue; the store is paused so the sync engine leaves the queue alone.
+        case importedQueue(orders: Int, lines: Int, addressIDOffset: Int)
+        /// `orders` sandbox orders seeded with `statusMix`, an empty queue and an active store:
+        /// the daemon's sync engine backfills it.
+        case syncBackfill(orders: Int, seed: UInt64, statusMix: SandboxStatusMix)
+    }
 
     /// Starts a sandbox with `orders` orders (each with `lines` lines of quantity 2), seeds the
     /// database, and starts dropstreamd with `config` lines added to the YAML.
-    init(orders: Int, lines: Int = 2, config: [String: String] = [:], addressIDOffset: Int = 0) async throws {
+    convenience init(orders: Int, lines: Int = 2, config: [String: String] = [:], addressIDOffset: Int = 0) async throws {
+        try await self.init(seeding: .importedQueue(orders: orders, lines: lines, addressIDOffset: addressIDOffset), config: config)
+    }
+
+    /// Starts a sandbox (rate limiting as `sandboxConfiguration` says), seeds it and the database
+    /// as `seeding` says, and starts dropstreamd with `config` lines added to the YAML.
+    init(seeding: Seeding, config: [String: String] = [:], sandboxConfiguration: SandboxConfiguration = SandboxConfiguration()) async throws {
         scratch = try ScratchDirectory()
         socketPath = scratch.file("control.sock")
         stateDirectory = scratch.file("state")
         logPath = scratch.file("dropstreamd.log")
-        sandbox = try await RunningSandbox.start(configuration: SandboxConfiguration())
+        daemonConfig = config
+        sandbox = try await RunningSandbox.start(configuration: sandboxConfiguration)
         do {
-            try await seed(orders: orders, lines: lines, addressIDOffset: addressIDOffset)
-            try startDaemon(config: config)
-            try await eventually("the daemon answers on its socket") { try await self.ctl(["status"]).status == 0 }
+            switch seeding {
+            case .importedQueue(let orders, let lines, let addressIDOffset):
+                try await seed(orders: orders, lines: lines, addressIDOffset: addressIDOffset)
+            case .syncBackfill(let orders, let seed, let statusMix):
+                _ = try await sandbox.state.createStore(hash: Self.storeHash)
+                try await sandbox.state.seedOrders(store: Self.storeHash, count: orders, seed: seed, statusMix: statusMix)
+                try await seedAuthorizedStore(token: try await sandbox.state.issueToken(store: Self.storeHash))
+            }
+            try await startDaemonAndWait()
         } catch {
             await shutdown()
             throw error
@@ -132,19 +157,28 @@ final class FulfillmentWorld: @unchecked Sendable {
             sandboxOrders.append(try await sandbox.state.createOrder(
                 store: Self.storeHash, lines: (0..<lines).map { (sku: "SKU-\(n)-\($0)", quantity: 2) }))
         }
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let database = try AppDatabase.open(path: databasePath)
-        let store = try await database.addStore(name: Self.storeName, platform: .bigcommerce, storeHash: Self.storeHash)
-        storeId = store.id
-        let vault = try TokenVault.load(keyFile: scratch.file("token.key"), generateIfMissing: true)
-        let sealed = try vault.seal(token, storeID: store.id)
-        _ = try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
+        let (database, store) = try await seedAuthorizedStore(token: token)
         // Paused: the queue is seeded here, so the daemon's sync engine must not re-import these
         // orders under the tests' feet. Shipments of a paused store are still delivered.
         _ = try await database.setStoreState(store.id, to: .paused)
         for order in sandboxOrders {
             try await database.upsertImportedOrder(storeId: store.id, Self.imported(order, addressIDOffset: addressIDOffset))
         }
+    }
+
+    /// The store row, active, with `token` sealed by a TokenVault whose key file the daemon is
+    /// configured with (`tokens.key_file`): what `store add` + `store authorize` leave behind.
+    @discardableResult
+    private func seedAuthorizedStore(token: String) async throws -> (AppDatabase, StoreRecord) {
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let database = try AppDatabase.open(path: databasePath)
+        let store = try await database.addStore(name: Self.storeName, platform: .bigcommerce, storeHash: Self.storeHash)
+        storeId = store.id
+        let vault = try TokenVault.load(keyFile: scratch.file("token.key"), generateIfMissing: true)
+        let sealed = try vault.seal(token, storeID: store.id)
+        let authorized = try await database.completeAuthorization(
+            storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
+        return (database, authorized)
     }
 
     /// What the sync engine would import for a sandbox order.
@@ -160,6 +194,26 @@ final class FulfillmentWorld: @unchecked Sendable {
                 city: a.city, state: a.state, zip: a.zip, country: a.country, countryISO2: a.countryISO2),
             shippingMethod: shipping.shippingMethod, customerMessage: order.customerMessage)
         return ImportedOrder(externalOrderID: String(order.id), storeStatusID: order.statusID, dateModified: Date(timeIntervalSince1970: 1_700_000_000), payload: payload)
+    }
+
+    /// Starts the daemon and waits until it answers on its socket.
+    func startDaemonAndWait() async throws {
+        try startDaemon(config: daemonConfig)
+        try await eventually("the daemon answers on its socket") { try await self.ctl(["status"]).status == 0 }
+    }
+
+    /// The running daemon's process id.
+    var daemonPID: Int32? { daemon.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
+
+    /// SIGKILLs the daemon (no graceful shutdown: a crash or power cut as far as the database
+    /// can tell) and waits until it is gone.
+    func killDaemon() async throws {
+        guard let daemon, daemon.isRunning else { throw WorldFailure("the daemon is not running\n--- log tail:\n\(daemonLog.suffix(3000))") }
+        kill(daemon.processIdentifier, SIGKILL)
+        try await eventually("dropstreamd exits after SIGKILL", timeout: .seconds(10)) { !daemon.isRunning }
+        guard daemon.terminationReason == .uncaughtSignal, daemon.terminationStatus == SIGKILL else {
+            throw WorldFailure("dropstreamd ended before the SIGKILL (status \(daemon.terminationStatus))\n--- log tail:\n\(daemonLog.suffix(3000))")
+        }
     }
 
     private func startDaemon(config extra: [String: String]) throws {
@@ -189,8 +243,10 @@ final class FulfillmentWorld: @unchecked Sendable {
         let configPath = scratch.file("dropstreamd.yaml")
         try (yaml.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        // One log over restarts: a restarted daemon appends.
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
         let process = Process()
         process.executableURL = Executables.url("dropstreamd")
         process.arguments = ["--config", configPath, "--state-directory", stateDirectory, "--socket", socketPath]
