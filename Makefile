@@ -9,7 +9,8 @@ BIN          = $(eval BIN := $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-pa
 STATE       ?= $(CURDIR)/.state
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # dpkg-dev: dpkg-shlibdeps computes the .deb's Depends (make deb, and its test in make test).
-DEB_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3 dpkg-dev
+# curl: make demo drives the sandbox's install pages and admin API with it (and its smoke test).
+DEB_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3 dpkg-dev curl
 
 # Installation (make install / make uninstall / make deb). Never run `make install` without
 # DESTDIR on a development machine unless you mean it: it writes to $(PREFIX) and /etc.
@@ -32,7 +33,7 @@ INSTALL_BIN   = $(if $(filter debug,$(BUILD_CONFIG)),$(BIN),$(RELEASE_BIN))
 INSTALL_BUILD = $(if $(or $(SKIP_BUILD),$(SUDO_USER)),,$(if $(filter debug,$(BUILD_CONFIG)),build,build-release))
 INSTALL_ENV   = BIN="$(INSTALL_BIN)" PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" SYSCONFDIR="$(SYSCONFDIR)"
 
-.PHONY: all deps build build-release run test test-units check-units check-packaging install uninstall deb clean
+.PHONY: all deps build build-release run demo check-demo test test-units check-units check-packaging install uninstall deb clean
 
 all: build
 
@@ -53,11 +54,18 @@ run: build
 	@echo "State directory: $(STATE). In another terminal: $(BIN)/dropstreamctl status"
 	"$(BIN)/dropstreamd" --config "$(CURDIR)/etc/dropstream/dropstreamd.yaml" --state-directory "$(STATE)"
 
+## demo: build, then a BigCommerce sandbox + dropstreamd in a temporary directory, the store
+## connected through the real OAuth flow, new orders every few seconds; Ctrl-C stops it all.
+## DEMO_DURATION=N stops it after N seconds.
+demo: build
+	@BIN="$(BIN)" scripts/demo.sh
+
 ## test: the whole suite (unit, SQLite, sandbox over loopback, spawned binaries) + unit-file checks.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(MAKE) --no-print-directory check-units
 	$(MAKE) --no-print-directory check-packaging
+	$(MAKE) --no-print-directory check-demo
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 
 ## check-units: systemd-analyze verify + security on the shipped unit files.
@@ -68,6 +76,11 @@ check-units:
 ## check the tree and the package (files, modes, conffiles, maintainer scripts, control).
 check-packaging:
 	BIN="$(BIN)" scripts/check-packaging.sh
+
+## check-demo: the demo's smoke test (two short runs, ~30 s): OAuth, orders in the queue, and
+## no process left behind after DEMO_DURATION or Ctrl-C.
+check-demo:
+	BIN="$(BIN)" scripts/check-demo.sh
 
 ## build-release: the release binaries make install and make deb ship (Swift stdlib static).
 build-release: deps
