@@ -142,6 +142,10 @@ let package = Package(
             name: "dropstream-bench",
             dependencies: [
                 "BigCommerceSandbox",
+                "DropStreamControl",
+                "DropStreamCore",
+                "DropStreamDaemon",
+                "DropStreamDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
