@@ -141,7 +141,11 @@ let package = Package(
         .executableTarget(
             name: "dropstream-bench",
             dependencies: [
-                "BigCommerceSandbox", "DropStreamDaemon", "DropStreamDatabase",
+                "BigCommerceSandbox",
+                "DropStreamControl",
+                "DropStreamCore",
+                "DropStreamDaemon",
+                "DropStreamDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
