@@ -60,11 +60,8 @@ struct CatalogShowCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let response: CatalogResponse
-        do {
-            response = try await global.client.get(ControlAPI.Path.catalog, as: CatalogResponse.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let response: CatalogResponse = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.get(ControlAPI.Path.catalog, as: CatalogResponse.self)
         }
         if global.json { return try JSONOutput.print(response) }
         guard response.count > 0 else { return print("No catalog loaded: no order is held for SKUs.") }

@@ -55,6 +55,15 @@ enum CtlFailure {
     }
 }
 
+/// Runs one control-API call, turning a ``ControlClientError`` into the documented exit code.
+func callDaemon<T: Sendable>(_ operation: () async throws(ControlClientError) -> T) async throws -> T {
+    do {
+        return try await operation()
+    } catch {
+        throw CtlFailure.exit(for: error)
+    }
+}
+
 /// Writes a value as the control API's JSON, followed by a newline.
 enum JSONOutput {
     static func print(_ value: some Encodable) throws {

@@ -64,11 +64,8 @@ struct OrdersListCommand: AsyncParsableCommand {
         components.queryItems = query
         // `+` in an ISO time must reach the daemon as a plus, not a space.
         let path = (components.string ?? ControlAPI.Path.orders).replacingOccurrences(of: "+", with: "%2B")
-        let response: OrderListResponse
-        do {
-            response = try await global.client.get(path, as: OrderListResponse.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let response: OrderListResponse = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.get(path, as: OrderListResponse.self)
         }
         if global.json { return try JSONOutput.print(response) }
         guard !response.orders.isEmpty else { return print("No orders.") }
@@ -97,11 +94,8 @@ struct OrdersShowCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let detail: OrderDetail
-        do {
-            detail = try await global.client.get(ControlAPI.Path.order(id), as: OrderDetail.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let detail: OrderDetail = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.get(ControlAPI.Path.order(id), as: OrderDetail.self)
         }
         if global.json { return try JSONOutput.print(detail) }
         print(OrderText.detail(detail))
@@ -234,11 +228,8 @@ struct OrdersShipCommand: AsyncParsableCommand {
         let request = ShipRequest(
             tracking: tracking, carrier: carrier, method: method, items: items.flatMap(Self.parseItems),
             force: force ? true : nil, worker: worker)
-        let response: ShipResponse
-        do {
-            response = try await global.client.send(.POST, ControlAPI.Path.shipOrder(id), body: request, as: ShipResponse.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let response: ShipResponse = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.send(.POST, ControlAPI.Path.shipOrder(id), body: request, as: ShipResponse.self)
         }
         if global.json { return try JSONOutput.print(response) }
         let what = response.shipment.items.map { "\($0.lineId)×\($0.quantity)" }.joined(separator: ", ")
@@ -274,11 +265,8 @@ struct ShipmentsRetryCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let shipment: ShipmentInfo
-        do {
-            shipment = try await global.client.send(.POST, ControlAPI.Path.retryShipment(id), as: ShipmentInfo.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let shipment: ShipmentInfo = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.send(.POST, ControlAPI.Path.retryShipment(id), as: ShipmentInfo.self)
         }
         if global.json { return try JSONOutput.print(shipment) }
         print("Shipment \(shipment.id) of order \(shipment.orderId) is \(shipment.state) again; the daemon will send it shortly.")

@@ -51,11 +51,8 @@ struct QueueClaimCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = ClaimRequest(worker: worker, limit: limit, leaseSeconds: lease.flatMap(CtlDuration.seconds), store: store)
-        let response: ClaimResponse
-        do {
-            response = try await global.client.send(.POST, ControlAPI.Path.queueClaim, body: request, as: ClaimResponse.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let response: ClaimResponse = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.send(.POST, ControlAPI.Path.queueClaim, body: request, as: ClaimResponse.self)
         }
         if global.json { return try JSONOutput.print(response) }
         guard !response.orders.isEmpty else { return print("Nothing to claim: no ready orders\(store.map { " in store '\($0)'" } ?? "").") }
@@ -96,11 +93,8 @@ struct QueueHeartbeatCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = HeartbeatRequest(worker: worker, orderIds: ids, leaseSeconds: lease.flatMap(CtlDuration.seconds))
-        let response: HeartbeatResponse
-        do {
-            response = try await global.client.send(.POST, ControlAPI.Path.queueHeartbeat, body: request, as: HeartbeatResponse.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let response: HeartbeatResponse = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.send(.POST, ControlAPI.Path.queueHeartbeat, body: request, as: HeartbeatResponse.self)
         }
         if global.json {
             try JSONOutput.print(response)

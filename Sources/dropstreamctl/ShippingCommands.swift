@@ -59,11 +59,8 @@ struct ShippingListCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let response: ShippingRuleListResponse
-        do {
-            response = try await global.client.get(ControlAPI.Path.shippingRules(store), as: ShippingRuleListResponse.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let response: ShippingRuleListResponse = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.get(ControlAPI.Path.shippingRules(store), as: ShippingRuleListResponse.self)
         }
         if global.json { return try JSONOutput.print(response) }
         if response.rules.isEmpty {

@@ -124,11 +124,8 @@ struct SkusListCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let response: SKURuleListResponse
-        do {
-            response = try await global.client.get(ControlAPI.Path.skuRules(store), as: SKURuleListResponse.self)
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let response: SKURuleListResponse = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.get(ControlAPI.Path.skuRules(store), as: SKURuleListResponse.self)
         }
         if global.json { return try JSONOutput.print(response) }
         guard !response.rules.isEmpty else { return print("Store '\(response.store)' has no SKU rules: every SKU goes to the warehouse unchanged.") }

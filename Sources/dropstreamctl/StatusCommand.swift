@@ -18,11 +18,8 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let status: StatusResponse
-        do {
-            status = try await global.client.status()
-        } catch {
-            throw CtlFailure.exit(for: error)
+        let status: StatusResponse = try await callDaemon { () async throws(ControlClientError) in
+            try await global.client.status()
         }
         if global.json {
             try JSONOutput.print(status)

@@ -26,14 +26,6 @@ struct StoreCommand: AsyncParsableCommand {
     )
 }
 
-/// Runs one control-API call, turning a ``ControlClientError`` into the documented exit code.
-func callDaemon<T: Sendable>(_ operation: () async throws(ControlClientError) -> T) async throws -> T {
-    do {
-        return try await operation()
-    } catch {
-        throw CtlFailure.exit(for: error)
-    }
-}
 
 /// Prints a refusal made by the ctl itself (not the daemon) and exits with `code`.
 func refuse(_ message: String, code: Int32 = 1) -> ExitCode {
