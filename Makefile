@@ -10,7 +10,8 @@ STATE       ?= $(CURDIR)/.state
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # dpkg-dev: dpkg-shlibdeps computes the .deb's Depends (make deb, and its test in make test).
 # curl: make demo drives the sandbox's install pages and admin API with it (and its smoke test).
-DEB_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3 dpkg-dev curl
+# systemd-container: systemd-nspawn, for check-systemd-host (the .deb on a booted systemd).
+DEB_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3 dpkg-dev curl systemd-container
 
 # Installation (make install / make uninstall / make deb). Never run `make install` without
 # DESTDIR on a development machine unless you mean it: it writes to $(PREFIX) and /etc.
@@ -33,7 +34,7 @@ INSTALL_BIN   = $(if $(filter debug,$(BUILD_CONFIG)),$(BIN),$(RELEASE_BIN))
 INSTALL_BUILD = $(if $(or $(SKIP_BUILD),$(SUDO_USER)),,$(if $(filter debug,$(BUILD_CONFIG)),build,build-release))
 INSTALL_ENV   = BIN="$(INSTALL_BIN)" PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" SYSCONFDIR="$(SYSCONFDIR)"
 
-.PHONY: all deps build build-release run demo check-demo test test-units check-units check-packaging install uninstall deb clean
+.PHONY: all deps build build-release run demo check-demo test test-units check-units check-packaging check-systemd-host install uninstall deb clean
 
 all: build
 
@@ -65,6 +66,7 @@ test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(MAKE) --no-print-directory check-units
 	$(MAKE) --no-print-directory check-packaging
+	$(MAKE) --no-print-directory check-systemd-host
 	$(MAKE) --no-print-directory check-demo
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 
@@ -76,6 +78,12 @@ check-units:
 ## check the tree and the package (files, modes, conffiles, maintainer scripts, control).
 check-packaging:
 	BIN="$(BIN)" scripts/check-packaging.sh
+
+## check-systemd-host: install the .deb (debug build) on a real systemd — this machine's root
+## booted in systemd-nspawn under a throw-away overlay — run the service, reload, trip the
+## watchdog, stop, purge (~1 min; needs root, says SKIP without it).
+check-systemd-host:
+	scripts/check-systemd-host.sh
 
 ## check-demo: the demo's smoke test (two short runs, ~30 s): OAuth, orders in the queue, and
 ## no process left behind after DEMO_DURATION or Ctrl-C.
