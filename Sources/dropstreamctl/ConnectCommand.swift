@@ -74,7 +74,7 @@ struct ConnectCommand: AsyncParsableCommand {
         // A refused callback (say, the owner picked another store) keeps the window open, so
         // the wizard keeps waiting and shows why instead of giving up.
         let progress = try await AuthorizationWaiter.wait(
-            client: client, store: store.name, until: start.expiresAt.addingTimeInterval(2), stopOnFailure: false, echo: true)
+            client: client, store: store.name, until: start.expiresAt.addingTimeInterval(2), echo: true)
         guard progress.phase == .completed else {
             throw refuse("authorization did not complete: \(progress.detail). The store is saved; finish later with 'dropstreamctl store authorize \(StoreTable.shellQuoted(store.name)) --wait'.")
         }

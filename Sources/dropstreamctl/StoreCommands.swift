@@ -330,10 +330,12 @@ struct StoreAuthorizeCommand: AsyncParsableCommand {
             Works for a new store (awaiting_authorization), one whose token stopped working
             (needs_reauthorization) and a disconnected one.
 
-            --wait keeps watching until the callback completes, is refused, or the window
-            closes, printing progress; it exits 1 with the reason when the authorization fails,
-            expires or --timeout passes. --timeout (e.g. 90s, 10m) defaults to the window's
-            length (the daemon's authorization.window).
+            --wait keeps watching until the callback completes or the window closes, printing
+            progress. A refused callback (forged, replayed, or a code BigCommerce did not accept)
+            is shown but does not end the wait: the window stays open, so the store owner's own
+            confirmation can still succeed. It exits 1 with the reason (the last refusal, if
+            any) when the window closes or --timeout passes. --timeout (e.g. 90s, 10m) defaults
+            to the window's length (the daemon's authorization.window).
 
             With --json, prints {"authorization": AuthorizationStartResponse, "progress":
             AuthorizationProgressResponse or null}.
@@ -372,7 +374,7 @@ struct StoreAuthorizeCommand: AsyncParsableCommand {
         }
         let deadline = timeout.flatMap(DurationText.seconds).map { Date().addingTimeInterval(TimeInterval($0)) }
             ?? start.expiresAt.addingTimeInterval(2)
-        let progress = try await AuthorizationWaiter.wait(client: client, store: start.store, until: deadline, stopOnFailure: true, echo: !global.json)
+        let progress = try await AuthorizationWaiter.wait(client: client, store: start.store, until: deadline, echo: !global.json)
         if global.json { try JSONOutput.print(AuthorizeOutput(authorization: start, progress: progress)) }
         switch progress.phase {
         case .completed:
@@ -386,9 +388,13 @@ struct StoreAuthorizeCommand: AsyncParsableCommand {
 }
 
 /// Polls `GET …/authorization` until something final happens or `deadline` passes.
+///
+/// A refused callback is not final: the daemon keeps the window open (a forged or replayed
+/// callback must not end the store owner's genuine attempt), so the waiter reports it and
+/// keeps waiting.
 enum AuthorizationWaiter {
     static func wait(
-        client: ControlClient, store: String, until deadline: Date, stopOnFailure: Bool, echo: Bool
+        client: ControlClient, store: String, until deadline: Date, echo: Bool
     ) async throws -> AuthorizationProgressResponse {
         var lastDetail = ""
         var dots = 0
@@ -398,9 +404,6 @@ enum AuthorizationWaiter {
             }
             switch progress.phase {
             case .completed, .expired, .notStarted:
-                if echo && dots > 0 { print("") }
-                return progress
-            case .failed where stopOnFailure:
                 if echo && dots > 0 { print("") }
                 return progress
             case .failed, .waiting:

@@ -65,6 +65,35 @@ extension ConnectionTests {
         try await h.stop()
     }
 
+    /// A forged callback while `store authorize --wait` runs is reported, but does not end the
+    /// wait: the store owner's genuine confirmation afterwards still connects the store and
+    /// the command exits 0.
+    @Test func forgedCallbackDoesNotEndTheWait() async throws {
+        let h = try await ConnectionHarness.start()
+        defer { Task { try? await h.stop() } }
+        try await h.createStore("patient1")
+        _ = try await h.ctlJSON(["store", "add", "patient", "--store-hash", "patient1"], as: StoreDetail.self)
+        async let waited = h.ctl(["store", "authorize", "patient", "--wait", "--timeout", "90s"])
+
+        let client = ControlClient(socketPath: h.daemon.socketPath)
+        try await h.eventually("the ctl to open the window") {
+            try await client.get(ControlAPI.Path.authorization("patient"), as: AuthorizationProgressResponse.self).phase == .waiting
+        }
+        let forged = try await h.fetch(h.callbackBase + "/bigcommerce/auth?code=forged-code&scope=store_v2_orders&context=stores%2Fpatient1")
+        #expect(forged.status == 502, "\(forged.text)")
+        #expect(try await client.get(ControlAPI.Path.authorization("patient"), as: AuthorizationProgressResponse.self).phase == .failed)
+        // Not an assertion: time for the ctl's 200 ms poll to see the refusal (checked below).
+        try await Task.sleep(for: .seconds(3))
+
+        #expect(try await h.authorizeInBrowser(authorizeURL: h.sandbox.installURL, store: "patient1").callback.status == 200)
+        let result = try await waited
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("Refused:"), "the wait never saw the refusal: \(result.stdout)")
+        #expect(result.stdout.contains("is connected and active"))
+        #expect(try await h.store("patient").state == "active")
+        try await h.stop()
+    }
+
     /// A code older than its lifetime on the sandbox clock is refused by the token endpoint.
     @Test func expiredCodeIsRefused() async throws {
         let h = try await ConnectionHarness.start()
