@@ -62,7 +62,7 @@ enum ClaimStatusPolicy {
     /// Declined, Completed, Partially Refunded.
     static let refusedIDs: Set<Int> = [0, 2, 3, 4, 5, 6, 10, 14]
     /// Words that turn the flip off.
-    static let offWords: Set<String> = ["off", "none", "no"]
+    static let offWords: Set<String> = ["off", "none", "no", "false"]  // YAML reads a bare off as false
     /// The default claim status: Awaiting Shipment.
     static let defaultID = 9
 
