@@ -118,6 +118,9 @@ actor Connections {
     func update(_ name: String, _ request: UpdateStoreRequest, actor: String) async throws -> StoreDetail {
         var store = try await store(named: name)
         // Everything is validated before anything is written.
+        if let seconds = request.pollIntervalSeconds, seconds < 0 {
+            throw ControlAPIError.invalid("the poll interval must be positive, or 0 for the default")
+        }
         let turnsClaimOff = request.claimStatus.map { ClaimStatusPolicy.offWords.contains($0.trimmingCharacters(in: .whitespaces).lowercased()) } ?? false
         let needsStatuses = request.importStatus != nil || (request.claimStatus != nil && !turnsClaimOff)
         let statuses = needsStatuses ? try await liveStatuses(for: store, fallBackToSystem: true) : []
@@ -146,38 +149,55 @@ actor Connections {
             }
         }
         let finalImport = importStatus?.id ?? store.importStatusId
-        let finalClaim = claimStatus.map { $0?.id } ?? store.claimStatusId
-        if let finalClaim, finalClaim == finalImport {
+        var claimTurnedOffByImport = false
+        if let wanted = claimStatus ?? nil, wanted.id == finalImport {
             let label = ImportStatusResolver.info(for: finalImport).name
             throw ControlAPIError.invalid(
-                claimStatus != nil
-                    ? "the claim status cannot be the store's import status (\(finalImport) \(label)): a claimed order would look unclaimed in the store and the sync could not tell it from a new one; choose another status or 'off'"
-                    : "\(finalImport) \(label) is the store's claim status; the import status must differ from it (change --claim-status too, or set it to 'off')")
+                "the claim status cannot be the store's import status (\(finalImport) \(label)): a claimed order would look unclaimed in the store and the sync could not tell it from a new one; choose another status or 'off'")
         }
+        if claimStatus == nil, let current = store.claimStatusId, current == finalImport {
+            // Importing the status the store flips to: the flip cannot work, so it goes off
+            // (said in the answer and the store's history) rather than refusing the import status.
+            claimStatus = .some(nil)
+            claimTurnedOffByImport = true
+        }
+        // Written so that no moment has claim status == import status where avoidable: turning the
+        // flip off goes first, a new claim status after the new import status. (Claims never flip
+        // to the import status anyway: queueClaimFlips skips such a store.)
+        let claimFirst = claimStatus.map { $0 == nil } ?? false
+        let claimReason = claimTurnedOffByImport ? "the import status became the claim status" : nil
+        if claimFirst, let claimStatus { store = try await writeClaimStatus(store, claimStatus, reason: claimReason, actor: actor) }
         if let status = importStatus {
             let from = store.importStatusId
+            let id = store.id
             store = try await mapped {
-                try await database.setImportStatus(store.id, statusID: status.id, event: StoreEventInput(
+                try await database.setImportStatus(id, statusID: status.id, event: StoreEventInput(
                     kind: "import_status_changed", actor: actor, detail: ["from": String(from), "to": String(status.id)]))
             }
             logger.notice("import status changed", metadata: ["store": .string(store.name), "status_id": .stringConvertible(status.id), "actor": .string(actor)])
         }
-        if let claimStatus {
-            let from = store.claimStatusId.map(String.init) ?? "off"
-            let to = claimStatus.map { String($0.id) } ?? "off"
-            store = try await mapped {
-                try await database.setClaimStatus(store.id, statusID: claimStatus?.id, event: StoreEventInput(
-                    kind: "claim_status_changed", actor: actor, detail: ["from": from, "to": to]))
-            }
-            logger.notice("claim status changed", metadata: ["store": .string(store.name), "claim_status": .string(to), "actor": .string(actor)])
-        }
+        if !claimFirst, let claimStatus { store = try await writeClaimStatus(store, claimStatus, reason: claimReason, actor: actor) }
         if let seconds = request.pollIntervalSeconds {
-            guard seconds >= 0 else { throw ControlAPIError.invalid("the poll interval must be positive, or 0 for the default") }
             store = try await mapped { try await database.setPollInterval(store.id, seconds: seconds == 0 ? nil : seconds) }
             try await database.recordStoreEvent(store.id, StoreEventInput(
                 kind: "poll_interval_changed", actor: actor, detail: ["seconds": seconds == 0 ? "default" : String(seconds)]))
         }
         return try await detail(store)
+    }
+
+    /// Sets (or turns off) the claim flip, with a store event.
+    private func writeClaimStatus(_ store: StoreRecord, _ claimStatus: OrderStatusInfo?, reason: String?, actor: String) async throws -> StoreRecord {
+        let from = store.claimStatusId.map(String.init) ?? "off"
+        let to = claimStatus.map { String($0.id) } ?? "off"
+        var detail = ["from": from, "to": to]
+        detail["reason"] = reason
+        let id = store.id
+        let updated = try await mapped {
+            try await database.setClaimStatus(id, statusID: claimStatus?.id, event: StoreEventInput(
+                kind: "claim_status_changed", actor: actor, detail: detail))
+        }
+        logger.notice("claim status changed", metadata: ["store": .string(store.name), "claim_status": .string(to), "actor": .string(actor)])
+        return updated
     }
 
     func pause(_ name: String, actor: String) async throws -> StoreDetail {

@@ -244,7 +244,7 @@ import Testing
                 (["--claim-status", "Shipped"], "cannot be the claim status"),
                 (["--claim-status", "11"], "cannot be the store's import status"),
                 (["--claim-status", "Packing"], "is not an order status of this store"),
-                (["--import-status", "9"], "is the store's claim status"),
+                (["--import-status", "9", "--claim-status", "9"], "cannot be the store's import status"),
                 (["--import-status", "12", "--claim-status", "Cancelled"], "cannot be the claim status"),
             ] {
                 let result = try await world.ctl(["store", "set", name] + arguments)
@@ -263,6 +263,13 @@ import Testing
             #expect(shown.stdout.contains("Claim status:   8 Awaiting Pickup"))
             let listed = try await world.ctlJSON(["store", "list"], as: StoreListResponse.self)
             #expect(listed.stores.first?.claimStatus?.id == 8)
+
+            // Importing the status the store flips to turns the flip off, saying so.
+            _ = try await setClaimStatus(world, "9")
+            let importing9 = try await world.ctlJSON(["store", "set", name, "--import-status", "9"], as: StoreDetail.self)
+            #expect(importing9.importStatus.id == 9 && importing9.claimStatus == nil)
+            let history = try await world.ctlJSON(["store", "show", name], as: StoreDetail.self).history ?? []
+            #expect(history.last { $0.kind == "claim_status_changed" }?.detail["reason"] == "the import status became the claim status")
 
             // A store added now gets queue.claim_status (Awaiting Shipment by default).
             _ = try await world.ctlJSON(["store", "add", "other", "--store-hash", "other2"], as: StoreDetail.self)
