@@ -25,6 +25,35 @@ import Testing
         #expect(SchemaV2.statusChangeStates == StoreStatusChangeState.allCases.map(\.rawValue))
     }
 
+    @Test func aV1DatabaseWithAClaimedOrderMigratesToV2() async throws {
+        try await withTemporaryDirectory { directory in
+            // Given a database at "v1" with a store that flips and a claimed order (what a
+            // daemon before the flip existed could leave, with claimStatusId set by hand)
+            let path = directory + "/dropstream.sqlite"
+            let queue = try DatabaseQueue(path: path)
+            try AppDatabase.makeMigrator().migrate(queue, upTo: "v1")
+            try await queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO store (name, platform, storeHash, state, importStatusId, claimStatusId, createdAt, updatedAt)
+                    VALUES ('acme', 'bigcommerce', 'h', 'active', 11, 9, '2025-01-01', '2025-01-01');
+                    INSERT INTO fulfillmentOrder (storeId, externalOrderId, state, storeStatusId, dateModified, payload,
+                      claimedBy, claimedAt, leaseExpiresAt, createdAt, updatedAt)
+                    VALUES (1, '100', 'claimed', 11, '2025-01-01', '{"lines":[]}', 'w', '2025-01-01', '2099-01-01',
+                      '2025-01-01', '2025-01-01');
+                    """)
+            }
+            try queue.close()
+            // When this build opens it
+            let database = try AppDatabase.open(path: path)
+            // Then it is at v2, the order is unflipped and has no changes, and a release needs no restore
+            #expect(try await database.schemaVersion().latestMigration == "v2")
+            let order = try #require(try await database.order(storeId: 1, externalOrderId: "100"))
+            #expect(order.flippedStoreStatusId == nil && order.state == .claimed)
+            _ = try await database.release(order.id, actor: .rescuer)
+            #expect(try await database.storeStatusChanges(forOrder: order.id).isEmpty)
+        }
+    }
+
     @Test func aClaimQueuesOneFlipPerOrderOfAFlippingStoreOnly() async throws {
         try await withDatabase { database in
             // Given a flipping store and a store with the flip off, two orders each
