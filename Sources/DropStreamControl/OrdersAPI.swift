@@ -109,7 +109,8 @@ public struct OrderDetail: Codable, Sendable, Equatable {
 /// One entry of an order's history: who did what.
 public struct OrderEventInfo: Codable, Sendable, Equatable {
     public var at: Date
-    /// `imported`, `claimed`, `lease_expired`, `shipped`, `shipment_delivered`, ...
+    /// `imported`, `claimed`, `lease_expired`, `shipped`, `shipment_delivered`, `store_status_set`,
+    /// `store_status_restored`, `store_status_left_alone`, `store_status_failed`, ...
     public var kind: String
     /// For transitions: the states before and after.
     public var fromState: String?

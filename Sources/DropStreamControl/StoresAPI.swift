@@ -63,10 +63,16 @@ public struct UpdateStoreRequest: Codable, Sendable, Equatable {
     public var importStatus: String?
     /// Seconds between polls; 0 resets to the configured default.
     public var pollIntervalSeconds: Int?
+    /// The claim status (the status set in the store when a worker claims an order): id, system
+    /// name or custom label, validated against the store's live statuses; `off` turns the flip
+    /// off. It must be an open status (not Incomplete, Shipped, Partially Shipped, Completed,
+    /// Cancelled, Refunded, Partially Refunded or Declined) and differ from the import status.
+    public var claimStatus: String?
 
-    public init(importStatus: String? = nil, pollIntervalSeconds: Int? = nil) {
+    public init(importStatus: String? = nil, pollIntervalSeconds: Int? = nil, claimStatus: String? = nil) {
         self.importStatus = importStatus
         self.pollIntervalSeconds = pollIntervalSeconds
+        self.claimStatus = claimStatus
     }
 }
 
@@ -94,6 +100,8 @@ public struct StoreDetail: Codable, Sendable, Equatable {
     /// `awaiting_authorization`, `active`, `paused`, `needs_reauthorization` or `disconnected`.
     public var state: String
     public var importStatus: OrderStatusInfo
+    /// The status set in the store when a worker claims an order (the claim flip); nil = off.
+    public var claimStatus: OrderStatusInfo?
     /// Seconds between polls, when set for this store; nil = the configured default.
     public var pollIntervalSeconds: Int?
     /// Whether the daemon holds a token for the store (the token itself never leaves the daemon).
@@ -111,13 +119,14 @@ public struct StoreDetail: Codable, Sendable, Equatable {
     public init(
         name: String, platform: String, storeHash: String, state: String, importStatus: OrderStatusInfo,
         pollIntervalSeconds: Int?, hasCredential: Bool, ordersByState: [String: Int], createdAt: Date, updatedAt: Date,
-        history: [StoreHistoryEntry]? = nil
+        history: [StoreHistoryEntry]? = nil, claimStatus: OrderStatusInfo? = nil
     ) {
         self.name = name
         self.platform = platform
         self.storeHash = storeHash
         self.state = state
         self.importStatus = importStatus
+        self.claimStatus = claimStatus
         self.pollIntervalSeconds = pollIntervalSeconds
         self.hasCredential = hasCredential
         self.ordersByState = ordersByState
@@ -131,7 +140,7 @@ public struct StoreDetail: Codable, Sendable, Equatable {
 public struct StoreHistoryEntry: Codable, Sendable, Equatable {
     public var at: Date
     /// `added`, `authorization_started`, `authorized`, `paused`, `resumed`, `import_status_changed`,
-    /// `poll_interval_changed`, `needs_reauthorization`, `uninstalled`, `disconnected`.
+    /// `claim_status_changed`, `poll_interval_changed`, `needs_reauthorization`, `uninstalled`, `disconnected`.
     public var kind: String
     /// `operator`, `store` (a BigCommerce callback), `sync` or `pusher`.
     public var actor: String

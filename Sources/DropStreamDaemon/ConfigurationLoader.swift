@@ -131,6 +131,22 @@ public struct ConfigurationLoader: Sendable {
         }
         // Defaults stay under a short stall timeout; a value set explicitly must too (below).
         let rescueInterval = try duration(value(.queueRescueInterval), key: .queueRescueInterval, default: min(.seconds(15), stallTimeout / 2), minimum: .milliseconds(100))
+        var claimStatusID: Int? = ClaimStatusPolicy.defaultID
+        if let text = value(.queueClaimStatus) {
+            let key = ConfigurationKey.queueClaimStatus.rawValue
+            if ClaimStatusPolicy.offWords.contains(text.trimmingCharacters(in: .whitespaces).lowercased()) {
+                claimStatusID = nil
+            } else {
+                let status: OrderStatusInfo
+                do {
+                    status = try ImportStatusResolver.resolve(text, in: ImportStatusResolver.systemStatuses)
+                } catch {
+                    throw ConfigurationError(key: key, reason: "\(error.description); or 'off'")
+                }
+                if let refusal = ClaimStatusPolicy.refusal(for: status.id) { throw ConfigurationError(key: key, reason: refusal) }
+                claimStatusID = status.id
+            }
+        }
         let pushInterval = try duration(value(.shipmentsPushInterval), key: .shipmentsPushInterval, default: min(.seconds(2), stallTimeout / 2), minimum: .milliseconds(50))
         for (key, interval) in [(ConfigurationKey.queueRescueInterval, rescueInterval), (.shipmentsPushInterval, pushInterval)] where interval >= stallTimeout {
             throw ConfigurationError(key: key.rawValue, reason: "\(interval.humanDescription) must be shorter than health.stall_timeout (\(stallTimeout.humanDescription)), or the loop would look stalled")
@@ -194,6 +210,7 @@ public struct ConfigurationLoader: Sendable {
             queueDefaultLease: defaultLease,
             queueMaxLease: maxLease,
             queueRescueInterval: rescueInterval,
+            queueClaimStatusID: claimStatusID,
             shipmentsPushInterval: pushInterval,
             shipmentsRetryDelay: retryDelay,
             shipmentsMaxRetryDelay: maxRetryDelay,

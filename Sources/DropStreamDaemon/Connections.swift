@@ -30,6 +30,8 @@ actor Connections {
     private let httpClient: HTTPClientHandle
     private let clientConfiguration: BigCommerceClientConfiguration
     private let windowLength: Duration
+    /// The claim status a new store gets (`queue.claim_status`); nil = off.
+    private let defaultClaimStatusID: Int?
     private let logger: Logger
     private let now: @Sendable () -> Date
     private var windows: [Int64: Window] = [:]
@@ -41,9 +43,11 @@ actor Connections {
 
     init(
         database: AppDatabase, vault: TokenVault, app: App?, httpClient: HTTPClientHandle,
-        clientConfiguration: BigCommerceClientConfiguration, authorizationWindow: Duration, logger: Logger,
+        clientConfiguration: BigCommerceClientConfiguration, authorizationWindow: Duration,
+        defaultClaimStatusID: Int? = nil, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.defaultClaimStatusID = defaultClaimStatusID
         self.database = database
         self.vault = vault
         self.app = app
@@ -83,7 +87,12 @@ actor Connections {
                 throw ControlAPIError.invalid("\(error.description). A custom label can be set with 'store set' once the store is authorized.")
             }
         }
-        let store = try await mapped { try await database.addStore(name: name, platform: platform, storeHash: hash.rawValue, importStatusID: statusID, actor: actor) }
+        // The configured claim status, unless it is the import status itself (then off).
+        let claimStatusID = defaultClaimStatusID == statusID ? nil : defaultClaimStatusID
+        let store = try await mapped {
+            try await database.addStore(name: name, platform: platform, storeHash: hash.rawValue, importStatusID: statusID,
+                                        claimStatusID: claimStatusID, actor: actor)
+        }
         logger.notice("store added, awaiting authorization", metadata: ["store": .string(store.name), "store_hash": .string(store.storeHash), "actor": .string(actor)])
         return try await detail(store)
     }
@@ -108,28 +117,87 @@ actor Connections {
 
     func update(_ name: String, _ request: UpdateStoreRequest, actor: String) async throws -> StoreDetail {
         var store = try await store(named: name)
+        // Everything is validated before anything is written.
+        if let seconds = request.pollIntervalSeconds, seconds < 0 {
+            throw ControlAPIError.invalid("the poll interval must be positive, or 0 for the default")
+        }
+        let turnsClaimOff = request.claimStatus.map { ClaimStatusPolicy.offWords.contains($0.trimmingCharacters(in: .whitespaces).lowercased()) } ?? false
+        let needsStatuses = request.importStatus != nil || (request.claimStatus != nil && !turnsClaimOff)
+        let statuses = needsStatuses ? try await liveStatuses(for: store, fallBackToSystem: true) : []
+        var importStatus: OrderStatusInfo?
         if let wanted = request.importStatus {
-            let statuses = try await liveStatuses(for: store, fallBackToSystem: true)
-            let status: OrderStatusInfo
             do {
-                status = try ImportStatusResolver.resolve(wanted, in: statuses)
+                importStatus = try ImportStatusResolver.resolve(wanted, in: statuses)
             } catch {
                 throw ControlAPIError.invalid(error.description)
             }
+        }
+        // .some(nil) = turn the flip off.
+        var claimStatus: OrderStatusInfo??
+        if let wanted = request.claimStatus {
+            if turnsClaimOff {
+                claimStatus = .some(nil)
+            } else {
+                let status: OrderStatusInfo
+                do {
+                    status = try ImportStatusResolver.resolve(wanted, in: statuses)
+                } catch {
+                    throw ControlAPIError.invalid(error.description + "; or 'off' to leave the store's status alone on claim")
+                }
+                if let refusal = ClaimStatusPolicy.refusal(for: status.id) { throw ControlAPIError.invalid(refusal) }
+                claimStatus = .some(status)
+            }
+        }
+        let finalImport = importStatus?.id ?? store.importStatusId
+        var claimTurnedOffByImport = false
+        if let wanted = claimStatus ?? nil, wanted.id == finalImport {
+            let label = ImportStatusResolver.info(for: finalImport).name
+            throw ControlAPIError.invalid(
+                "the claim status cannot be the store's import status (\(finalImport) \(label)): a claimed order would look unclaimed in the store and the sync could not tell it from a new one; choose another status or 'off'")
+        }
+        if claimStatus == nil, let current = store.claimStatusId, current == finalImport {
+            // Importing the status the store flips to: the flip cannot work, so it goes off
+            // (said in the answer and the store's history) rather than refusing the import status.
+            claimStatus = .some(nil)
+            claimTurnedOffByImport = true
+        }
+        // Written so that no moment has claim status == import status where avoidable: turning the
+        // flip off goes first, a new claim status after the new import status. (Claims never flip
+        // to the import status anyway: queueClaimFlips skips such a store.)
+        let claimFirst = claimStatus.map { $0 == nil } ?? false
+        let claimReason = claimTurnedOffByImport ? "the import status became the claim status" : nil
+        if claimFirst, let claimStatus { store = try await writeClaimStatus(store, claimStatus, reason: claimReason, actor: actor) }
+        if let status = importStatus {
             let from = store.importStatusId
+            let id = store.id
             store = try await mapped {
-                try await database.setImportStatus(store.id, statusID: status.id, event: StoreEventInput(
+                try await database.setImportStatus(id, statusID: status.id, event: StoreEventInput(
                     kind: "import_status_changed", actor: actor, detail: ["from": String(from), "to": String(status.id)]))
             }
             logger.notice("import status changed", metadata: ["store": .string(store.name), "status_id": .stringConvertible(status.id), "actor": .string(actor)])
         }
+        if !claimFirst, let claimStatus { store = try await writeClaimStatus(store, claimStatus, reason: claimReason, actor: actor) }
         if let seconds = request.pollIntervalSeconds {
-            guard seconds >= 0 else { throw ControlAPIError.invalid("the poll interval must be positive, or 0 for the default") }
             store = try await mapped { try await database.setPollInterval(store.id, seconds: seconds == 0 ? nil : seconds) }
             try await database.recordStoreEvent(store.id, StoreEventInput(
                 kind: "poll_interval_changed", actor: actor, detail: ["seconds": seconds == 0 ? "default" : String(seconds)]))
         }
         return try await detail(store)
+    }
+
+    /// Sets (or turns off) the claim flip, with a store event.
+    private func writeClaimStatus(_ store: StoreRecord, _ claimStatus: OrderStatusInfo?, reason: String?, actor: String) async throws -> StoreRecord {
+        let from = store.claimStatusId.map(String.init) ?? "off"
+        let to = claimStatus.map { String($0.id) } ?? "off"
+        var detail = ["from": from, "to": to]
+        detail["reason"] = reason
+        let id = store.id
+        let updated = try await mapped {
+            try await database.setClaimStatus(id, statusID: claimStatus?.id, event: StoreEventInput(
+                kind: "claim_status_changed", actor: actor, detail: detail))
+        }
+        logger.notice("claim status changed", metadata: ["store": .string(store.name), "claim_status": .string(to), "actor": .string(actor)])
+        return updated
     }
 
     func pause(_ name: String, actor: String) async throws -> StoreDetail {
@@ -388,7 +456,8 @@ actor Connections {
             importStatus: ImportStatusResolver.info(for: store.importStatusId), pollIntervalSeconds: store.pollIntervalSeconds,
             hasCredential: hasCredential,
             ordersByState: Dictionary(uniqueKeysWithValues: OrderState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
-            createdAt: store.createdAt, updatedAt: store.updatedAt
+            createdAt: store.createdAt, updatedAt: store.updatedAt,
+            claimStatus: store.claimStatusId.map { ImportStatusResolver.info(for: $0) }
         )
     }
 

@@ -108,7 +108,8 @@ public func buildDaemon(
         httpClient: httpClient,
         clientConfiguration: BigCommerceClientConfiguration(
             endpoints: bigCommerceEndpoints(configuration), requestTimeout: configuration.bigCommerceRequestTimeout),
-        authorizationWindow: configuration.authorizationWindow, logger: logger
+        authorizationWindow: configuration.authorizationWindow, defaultClaimStatusID: configuration.queueClaimStatusID,
+        logger: logger
     )
     let metrics = MetricsRegistry()
     let callbackServer = CallbackServer.makeApplication(

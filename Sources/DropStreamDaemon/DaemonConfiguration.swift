@@ -47,6 +47,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var queueMaxLease: Duration = .seconds(86400)
     /// How often expired leases are returned to the queue (`queue.rescue_interval`).
     public var queueRescueInterval: Duration = .seconds(15)
+    /// The claim status a store gets when it is added (`queue.claim_status`); nil = off.
+    public var queueClaimStatusID: Int? = 9
     /// How often the shipment pusher looks for shipments to deliver (`shipments.push_interval`).
     public var shipmentsPushInterval: Duration = .seconds(2)
     /// The first wait after a failed delivery; doubles per attempt, with jitter (`shipments.retry_delay`).
@@ -90,6 +92,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if queueDefaultLease != new.queueDefaultLease { keys.append(.queueDefaultLease) }
         if queueMaxLease != new.queueMaxLease { keys.append(.queueMaxLease) }
         if queueRescueInterval != new.queueRescueInterval { keys.append(.queueRescueInterval) }
+        if queueClaimStatusID != new.queueClaimStatusID { keys.append(.queueClaimStatus) }
         if shipmentsPushInterval != new.shipmentsPushInterval { keys.append(.shipmentsPushInterval) }
         if shipmentsRetryDelay != new.shipmentsRetryDelay { keys.append(.shipmentsRetryDelay) }
         if shipmentsMaxRetryDelay != new.shipmentsMaxRetryDelay { keys.append(.shipmentsMaxRetryDelay) }
@@ -124,6 +127,7 @@ public enum ConfigurationKey: String, CaseIterable, Sendable {
     case queueDefaultLease = "queue.default_lease"
     case queueMaxLease = "queue.max_lease"
     case queueRescueInterval = "queue.rescue_interval"
+    case queueClaimStatus = "queue.claim_status"
     case shipmentsPushInterval = "shipments.push_interval"
     case shipmentsRetryDelay = "shipments.retry_delay"
     case shipmentsMaxRetryDelay = "shipments.max_retry_delay"

@@ -51,3 +51,25 @@ enum ImportStatusResolver {
         text.lowercased().split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "-" }).joined(separator: " ")
     }
 }
+
+/// Which statuses may be a store's claim status (DESIGN §2 step 7).
+///
+/// Only open statuses: the closed ones tell the customer something (Shipped and Completed send
+/// emails) or make the sync engine take the order out of the queue (Cancelled, Refunded,
+/// Declined, Shipped elsewhere), and Incomplete is an abandoned checkout.
+enum ClaimStatusPolicy {
+    /// Refused as claim statuses: Incomplete, Shipped, Partially Shipped, Refunded, Cancelled,
+    /// Declined, Completed, Partially Refunded.
+    static let refusedIDs: Set<Int> = [0, 2, 3, 4, 5, 6, 10, 14]
+    /// Words that turn the flip off.
+    static let offWords: Set<String> = ["off", "none", "no", "false"]  // YAML reads a bare off as false
+    /// The default claim status: Awaiting Shipment.
+    static let defaultID = 9
+
+    /// Why `id` cannot be a claim status, or nil when it can.
+    static func refusal(for id: Int) -> String? {
+        guard refusedIDs.contains(id) else { return nil }
+        let allowed = (0...14).filter { !refusedIDs.contains($0) }.map { "\($0) \(ImportStatusResolver.info(for: $0).name)" }
+        return "\(id) \(ImportStatusResolver.info(for: id).name) cannot be the claim status: it means something to the customer or takes the order out of the queue; choose an open status (\(allowed.joined(separator: ", "))) or 'off'"
+    }
+}

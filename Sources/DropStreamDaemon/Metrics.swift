@@ -110,6 +110,7 @@ enum DaemonMetrics {
     static let syncPasses = "dropstream_sync_passes_total"
     static let syncPassDuration = "dropstream_sync_pass_duration_seconds"
     static let shipmentsPushed = "dropstream_shipments_pushed_total"
+    static let storeStatusChanges = "dropstream_store_status_changes_total"
     static let claims = "dropstream_orders_claimed_total"
     static let leaseExpiries = "dropstream_lease_expiries_total"
     static let orders = "dropstream_orders"
@@ -122,6 +123,7 @@ enum DaemonMetrics {
         syncPasses: ("counter", "Sync passes by store, kind and outcome."),
         syncPassDuration: ("histogram", "Duration of sync passes."),
         shipmentsPushed: ("counter", "Shipment deliveries to stores by result (delivered, adopted, retry, deferred, failed)."),
+        storeStatusChanges: ("counter", "Store order status changes of the claim flip by purpose (claim, restore) and result (set, already, skipped, superseded, retry, deferred, failed)."),
         claims: ("counter", "Orders handed to warehouse workers by a claim."),
         leaseExpiries: ("counter", "Claims whose lease expired and went back to the queue."),
         orders: ("gauge", "Orders in the queue by state."),

@@ -221,8 +221,17 @@ extension AppDatabase {
         let detail = ["storeStatusId": String(order.storeStatusID)]
         switch existing.state {
         case .ready, .held:
+            // Back in the import status with a newer date_modified and no status change of ours
+            // open: the store has moved on from any flip of ours, which stops being recognised.
             try db.execute(
-                sql: "UPDATE fulfillmentOrder SET payload = ?, storeStatusId = ?, dateModified = ?, updatedAt = ? WHERE id = ?",
+                sql: """
+                    UPDATE fulfillmentOrder SET payload = ?, storeStatusId = ?, dateModified = ?, updatedAt = ?,
+                      flippedStoreStatusId = CASE
+                        WHEN EXISTS (SELECT 1 FROM storeStatusChange c
+                                     WHERE c.orderId = fulfillmentOrder.id AND c.state IN ('pending', 'sending'))
+                        THEN flippedStoreStatusId ELSE NULL END
+                    WHERE id = ?
+                    """,
                 arguments: [payload, order.storeStatusID, order.dateModified, now, existing.id])
             try appendEvent(db, orderId: existing.id, kind: .updated, from: nil, to: nil, actor: .sync,
                             detail: detail, at: now)

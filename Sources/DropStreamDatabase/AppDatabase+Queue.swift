@@ -44,6 +44,8 @@ extension AppDatabase {
                     db, orderId: order.id, kind: .claimed, from: .ready, to: .claimed, actor: .worker(worker),
                     detail: ["leaseExpiresAt": expiresAt.databaseText], at: now)
             }
+            // The claim flip: an outbox row per order whose store flips, sent after commit.
+            try Self.queueClaimFlips(db, orderIds: claimed.map(\.id), now: now)
             return claimed
         }
     }
@@ -83,6 +85,7 @@ extension AppDatabase {
             for order in expired {
                 let to: OrderState = order.cancelledInStore ? .cancelled : .ready
                 try Self.endClaim(db, order.id, to: to, now: now)
+                try Self.statusChangesAfterClaimEnded(db, order, to: to, now: now)
                 try Self.appendEvent(
                     db, orderId: order.id, kind: order.cancelledInStore ? .cancelled : .leaseExpired,
                     from: .claimed, to: to, actor: .rescuer,
@@ -110,6 +113,7 @@ extension AppDatabase {
             }
             let to: OrderState = order.cancelledInStore ? .cancelled : .ready
             try Self.endClaim(db, orderId, to: to, now: now)
+            try Self.statusChangesAfterClaimEnded(db, order, to: to, now: now)
             try Self.appendEvent(
                 db, orderId: orderId, kind: order.cancelledInStore ? .cancelled : .released, from: .claimed, to: to,
                 actor: actor, detail: ["worker": order.claimedBy ?? ""], at: now)
@@ -134,6 +138,7 @@ extension AppDatabase {
                       leaseExpiresAt = NULL, updatedAt = ? WHERE id = ?
                     """,
                 arguments: [reason, now, orderId])
+            if order.state == .claimed { try Self.statusChangesAfterClaimEnded(db, order, to: .held, now: now) }
             try Self.appendEvent(db, orderId: orderId, kind: .held, from: order.state, to: .held, actor: actor,
                                  detail: ["reason": reason], at: now)
             return try Self.fetchOrder(db, orderId)

@@ -15,7 +15,10 @@ extension AppDatabase {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: SchemaV1.sql)
         }
-        // Append new migrations here ("v2", ...). Never edit the ones above.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: SchemaV2.sql)
+        }
+        // Append new migrations here ("v3", ...). Never edit the ones above.
         return migrator
     }
 }
@@ -238,5 +241,56 @@ enum SchemaV1 {
       id INTEGER PRIMARY KEY CHECK (id = 1),
       checkedAt DATETIME NOT NULL
     );
+    """
+}
+
+/// Migration "v2": the claim flip (DESIGN §2 step 7) — the outbox of store status changes and
+/// the per-order marker the sync engine reads to recognise the flip as its own.
+enum SchemaV2 {
+    static let statusChangePurposes = ["claim", "restore"]
+    static let statusChangeStates = ["pending", "sending", "done", "skipped", "superseded", "failed"]
+
+    static let sql = """
+    -- flippedStoreStatusId: the status our claim flip set (or may have set: the request was sent)
+    -- in the store. The sync engine treats the store showing exactly this status as our own doing,
+    -- never as the merchant moving the order. Set when a claim flip is sent; cleared only by the
+    -- sync engine, when it sees the order back in the import status with a newer date_modified and
+    -- no status change is open (so a page read before our restore landed cannot clear it).
+    ALTER TABLE fulfillmentOrder ADD COLUMN flippedStoreStatusId INTEGER
+      CHECK (flippedStoreStatusId BETWEEN 0 AND 14);
+
+    -- storeStatusChange: status changes the daemon makes in a store, as a durable outbox.
+    -- purpose 'claim': set the store's claim status (written by the claim, in its transaction);
+    -- 'restore': put the import status back after a flipped order left its claim without shipping
+    -- (release, hold, expired lease; written in that transition's transaction).
+    -- Sent by the shipment pusher, in the same per-store sequence as shipments, so a flip and a
+    -- shipment of one order are never in flight together. A change is made only if the store
+    -- still shows expectedStatusId (never un-cancel or un-ship an order); if it already shows
+    -- targetStatusId it is done without a request.
+    -- state: pending (due at nextAttemptAt) -> sending (request under way; left by a crash, it is
+    -- looked at again) -> done | skipped (the store showed something else) | failed (store refusal
+    -- or retries exhausted); superseded when a later transition made it moot (a shipment was
+    -- confirmed, the order was claimed again or released, the store's claim status changed).
+    CREATE TABLE storeStatusChange (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      orderId INTEGER NOT NULL REFERENCES fulfillmentOrder(id) ON DELETE CASCADE,
+      purpose TEXT NOT NULL CHECK (purpose IN (\(SchemaV1.list(statusChangePurposes)))),
+      expectedStatusId INTEGER NOT NULL CHECK (expectedStatusId BETWEEN 0 AND 14),
+      targetStatusId INTEGER NOT NULL CHECK (targetStatusId BETWEEN 0 AND 14),
+      state TEXT NOT NULL CHECK (state IN (\(SchemaV1.list(statusChangeStates)))),
+      attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+      nextAttemptAt DATETIME,
+      note TEXT,
+      createdAt DATETIME NOT NULL,
+      updatedAt DATETIME NOT NULL,
+      CHECK (expectedStatusId <> targetStatusId)
+    );
+    -- At most one open change per order: a newer intention supersedes the older one first.
+    CREATE UNIQUE INDEX storeStatusChange_oneOpenPerOrder ON storeStatusChange(orderId)
+      WHERE state IN ('pending', 'sending');
+    CREATE INDEX storeStatusChange_onOrderId ON storeStatusChange(orderId, id);
+    -- The pusher's query: WHERE state = 'sending' OR (state = 'pending' AND nextAttemptAt <= ?).
+    CREATE INDEX storeStatusChange_onStateNextAttemptAt ON storeStatusChange(state, nextAttemptAt)
+      WHERE state IN ('pending', 'sending');
     """
 }

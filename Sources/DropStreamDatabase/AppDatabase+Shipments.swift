@@ -80,6 +80,8 @@ extension AppDatabase {
                 """,
             arguments: [orderId, confirmation.idempotencyKey, confirmation.trackingNumber, confirmation.carrier,
                         confirmation.shippingMethod, try JSONText.encode(confirmation.items), now, now])!
+        // From now on the store must never be flipped to the claim status for this order.
+        try Self.supersedeStatusChangesForShipment(db, orderId: orderId, now: now)
         var detail = ["shipmentId": String(shipment.id), "carrier": confirmation.carrier,
                       "trackingNumber": confirmation.trackingNumber]
         if completesOrder {

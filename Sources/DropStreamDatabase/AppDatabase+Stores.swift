@@ -13,9 +13,15 @@ extension AppDatabase {
     @discardableResult
     public func addStore(
         name: String, platform: Platform, storeHash: String,
-        importStatusID: Int = defaultImportStatusID, actor: String = "operator", now: Date = Date()
+        importStatusID: Int = defaultImportStatusID, claimStatusID: Int? = nil, actor: String = "operator", now: Date = Date()
     ) async throws -> StoreRecord {
         try Self.checkStatusID(importStatusID)
+        if let claimStatusID {
+            try Self.checkStatusID(claimStatusID)
+            guard claimStatusID != importStatusID else {
+                throw AppDatabaseError.invalidArgument("The claim status cannot be the import status (\(importStatusID)).")
+            }
+        }
         return try await writer.write { db in
             if try StoreRecord.filter(StoreRecord.Columns.name == name).fetchOne(db) != nil {
                 throw AppDatabaseError.duplicateStoreName(name)
@@ -30,12 +36,14 @@ extension AppDatabase {
             let store = try StoreRecord.fetchOne(
                 db,
                 sql: """
-                    INSERT INTO store (name, platform, storeHash, state, importStatusId, createdAt, updatedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *
+                    INSERT INTO store (name, platform, storeHash, state, importStatusId, claimStatusId, createdAt, updatedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
                     """,
-                arguments: [name, platform, storeHash, StoreState.awaitingAuthorization, importStatusID, now, now])!
+                arguments: [name, platform, storeHash, StoreState.awaitingAuthorization, importStatusID, claimStatusID, now, now])!
             try Self.insertStoreEvent(
-                db, storeId: store.id, StoreEventInput(kind: "added", actor: actor, detail: ["importStatusId": String(importStatusID)]), now: now)
+                db, storeId: store.id, StoreEventInput(kind: "added", actor: actor, detail: [
+                    "importStatusId": String(importStatusID), "claimStatusId": claimStatusID.map(String.init) ?? "off",
+                ]), now: now)
             return store
         }
     }
@@ -85,11 +93,31 @@ extension AppDatabase {
         return try await updateStore(storeId, now: now, event: event) { $0.importStatusId = statusID }
     }
 
-    /// Sets the status flipped in the store on claim; `nil` turns the flip off.
+    /// Sets the status flipped in the store on claim; `nil` turns the flip off. Claims from now
+    /// on use it; flips already queued but not sent are dropped when they come due (the pusher
+    /// re-checks the store's setting), flips already made are still put back on release.
+    ///
+    /// - Throws: ``AppDatabaseError/invalidStatusID(_:)``, or
+    ///   ``AppDatabaseError/invalidArgument(_:)`` when it equals the store's import status.
     @discardableResult
-    public func setClaimStatus(_ storeId: Int64, statusID: Int?, now: Date = Date()) async throws -> StoreRecord {
+    public func setClaimStatus(
+        _ storeId: Int64, statusID: Int?, event: StoreEventInput? = nil, now: Date = Date()
+    ) async throws -> StoreRecord {
         if let statusID { try Self.checkStatusID(statusID) }
-        return try await updateStore(storeId, now: now) { $0.claimStatusId = statusID }
+        return try await writer.write { db in
+            guard var store = try StoreRecord.fetchOne(db, key: storeId) else {
+                throw AppDatabaseError.storeNotFound("with id \(storeId)")
+            }
+            if let statusID, statusID == store.importStatusId {
+                throw AppDatabaseError.invalidArgument(
+                    "The claim status cannot be the import status (\(statusID)): a claimed order would look unclaimed in the store.")
+            }
+            store.claimStatusId = statusID
+            store.updatedAt = now
+            try store.update(db)
+            if let event { try Self.insertStoreEvent(db, storeId: storeId, event, now: now) }
+            return store
+        }
     }
 
     /// Sets the store's poll interval in seconds; `nil` = the configured default.

@@ -12,6 +12,9 @@ public struct KnownOrder: Sendable, Hashable {
     public var state: OrderState
     public var storeStatusId: Int
     public var dateModified: Date
+    /// The status our claim flip set (or may have set) in the store: the store showing it is our
+    /// own doing (see `fulfillmentOrder.flippedStoreStatusId`).
+    public var flippedStoreStatusId: Int? = nil
 }
 
 extension AppDatabase {
@@ -27,14 +30,15 @@ extension AppDatabase {
                 let rows = try Row.fetchAll(
                     db,
                     FulfillmentOrderRecord
-                        .select(C.id, C.externalOrderId, C.state, C.storeStatusId, C.dateModified)
+                        .select(C.id, C.externalOrderId, C.state, C.storeStatusId, C.dateModified, C.flippedStoreStatusId)
                         .filter(C.storeId == storeId && chunk.contains(C.externalOrderId)))
                 for row in rows {
                     let external: String = row[C.externalOrderId.name]
                     guard let state = OrderState(rawValue: row[C.state.name]) else { continue }
                     known[external] = KnownOrder(
                         orderId: row[C.id.name], externalOrderId: external, state: state,
-                        storeStatusId: row[C.storeStatusId.name], dateModified: row[C.dateModified.name])
+                        storeStatusId: row[C.storeStatusId.name], dateModified: row[C.dateModified.name],
+                        flippedStoreStatusId: row[C.flippedStoreStatusId.name])
                 }
             }
             return known

@@ -12,6 +12,8 @@ extension SyncRunOutcome: DatabaseValueConvertible {}
 extension SKURuleKind: DatabaseValueConvertible {}
 extension OrderEventKind: DatabaseValueConvertible {}
 extension EventActor: DatabaseValueConvertible {}
+extension StoreStatusChangePurpose: DatabaseValueConvertible {}
+extension StoreStatusChangeState: DatabaseValueConvertible {}
 
 /// JSON text as stored in the schema's JSON columns: sorted keys, so equal values store equal text.
 enum JSONText {

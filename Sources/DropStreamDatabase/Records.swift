@@ -101,6 +101,9 @@ public struct FulfillmentOrderRecord: Codable, Sendable, Hashable, Identifiable,
     public var claimedBy: String?
     public var claimedAt: Date?
     public var leaseExpiresAt: Date?
+    /// The status our claim flip set (or may have set) in the store, until the sync engine sees
+    /// the order back in the import status: the store showing it is our own doing (migration "v2").
+    public var flippedStoreStatusId: Int?
     /// When it entered the queue (local clock); the claim order.
     public var createdAt: Date
     public var updatedAt: Date
@@ -119,8 +122,38 @@ public struct FulfillmentOrderRecord: Codable, Sendable, Hashable, Identifiable,
         public static let claimedBy = Column(CodingKeys.claimedBy)
         public static let claimedAt = Column(CodingKeys.claimedAt)
         public static let leaseExpiresAt = Column(CodingKeys.leaseExpiresAt)
+        public static let flippedStoreStatusId = Column(CodingKeys.flippedStoreStatusId)
         public static let createdAt = Column(CodingKeys.createdAt)
         public static let updatedAt = Column(CodingKeys.updatedAt)
+    }
+}
+
+/// A row of `storeStatusChange`: one status change the daemon makes in a store (the claim flip
+/// and its undo), as a durable outbox entry.
+public struct StoreStatusChangeRecord: Codable, Sendable, Hashable, Identifiable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "storeStatusChange"
+    public var id: Int64
+    public var orderId: Int64
+    public var purpose: StoreStatusChangePurpose
+    /// The change is made only while the store shows this status.
+    public var expectedStatusId: Int
+    /// The status the store should show afterwards.
+    public var targetStatusId: Int
+    public var state: StoreStatusChangeState
+    public var attempts: Int
+    /// Not before this time (back-off); `nil` = now.
+    public var nextAttemptAt: Date?
+    /// Why it was skipped, superseded or failed; the last error while it is retried.
+    public var note: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let orderId = Column(CodingKeys.orderId)
+        public static let purpose = Column(CodingKeys.purpose)
+        public static let state = Column(CodingKeys.state)
+        public static let nextAttemptAt = Column(CodingKeys.nextAttemptAt)
     }
 }
 

@@ -43,6 +43,7 @@ struct QueueThroughput: BenchScenario {
     @Option(help: "The daemon's shipments.push_interval.") var pushInterval: String = "100ms"
     @Option(help: "The daemon's log.level (its log goes to a file in the scratch directory).") var logLevel: String = "warning"
     @Option(help: "Give up waiting for deliveries after this many seconds.") var deliveryTimeout: Int = 1800
+    @Option(help: "The store's claim status (the claim flip, e.g. 9); none by default, so the flip is off.") var claimStatus: Int?
     @Flag(help: "Keep the scratch directory (database, config, daemon log) and print its path.") var keep = false
 
     func validate() throws {
@@ -174,6 +175,7 @@ struct QueueThroughput: BenchScenario {
             let json: [String: Any] = [
                 "scenario": "queue", "build": build, "cores": ProcessInfo.processInfo.activeProcessorCount,
                 "orders": orders, "lines": lines, "workers": workers, "batch": batch, "push_interval": pushInterval, "store_quota_per_30s": storeQuota,
+                "claim_status": claimStatus.map { $0 as Any } ?? NSNull(),
                 "claim_ship_seconds": QueueBenchSupport.round3(shipSeconds), "claim_ship_orders_per_s": QueueBenchSupport.round3(rate),
                 "claim_calls": claimLatencies.count, "ship_calls": shipLatencies.count,
                 "claim_p50_ms": QueueBenchSupport.round3(claimP50), "claim_p99_ms": QueueBenchSupport.round3(claimP99),
@@ -202,6 +204,7 @@ struct QueueThroughput: BenchScenario {
         let sealed = try vault.seal(token, storeID: store.id)
         _ = try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
         _ = try await database.setStoreState(store.id, to: .paused)
+        if let claimStatus { _ = try await database.setClaimStatus(store.id, statusID: claimStatus) }
         let lineCount = lines
         for n in 0..<orders {
             let order = try await sandbox.state.createOrder(

@@ -111,13 +111,15 @@ struct ConnectCommand: AsyncParsableCommand {
         print("""
 
             Done: store '\(detail.name)' is \(detail.state) and imports orders in \(StoreTable.status(detail.importStatus)).
+            Claim status: \(StoreTable.claimStatus(detail)).
 
             What next:
               - Configure SKUs: map the store's SKUs to your warehouse SKUs, kits and ignored items
                 before orders are released to the warehouse.
               - Review orders as they arrive: 'dropstreamctl store show \(quoted)' shows the counts
                 by queue state; 'dropstreamctl status' shows the whole daemon.
-              - Change the import status or poll interval later with 'dropstreamctl store set \(quoted)'.
+              - Change the import status, claim status or poll interval later with
+                'dropstreamctl store set \(quoted)' ('--claim-status off' leaves the store's status alone).
             """)
     }
 

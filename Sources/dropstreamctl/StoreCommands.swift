@@ -127,7 +127,8 @@ struct StoreShowCommand: AsyncParsableCommand {
         abstract: "Show one store's settings, state and order counts.",
         discussion: """
             Shows the platform and hash, the state and what to do about it, the Order Import
-            Status, the poll interval, whether the daemon holds a token (never the token itself),
+            Status, the claim status (set in the store when an order is claimed, or off), the
+            poll interval, whether the daemon holds a token (never the token itself),
             the store's orders by queue state, the sync engine's view (last pass: time, duration,
             orders seen/new/updated/cancelled, requests used, quota left; next pass; last error)
             and the store's connection history.
@@ -157,12 +158,20 @@ struct StoreShowCommand: AsyncParsableCommand {
 struct StoreSetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
-        abstract: "Change a store's Order Import Status or poll interval.",
+        abstract: "Change a store's Order Import Status, claim status or poll interval.",
         discussion: """
             --import-status accepts a status id (11), a system name ("Awaiting Fulfillment") or
             the store's own custom label ("Ready to pack"); it is checked against the store's live
             order statuses (see 'store statuses NAME'), so a custom label needs an authorized
             store. An unknown status is refused with the list of valid choices.
+
+            --claim-status is the status the daemon sets in the store when a worker claims one
+            of its orders (new stores get queue.claim_status, by default 9 Awaiting Shipment),
+            given the same way, or 'off' to leave the store's status alone. It must be an open
+            status (not Incomplete, Shipped, Partially Shipped, Completed, Cancelled, Refunded,
+            Partially Refunded or Declined) and differ from the import status. A flipped order
+            that is released, held or whose lease expires gets the import status back. Nothing
+            is written when any value is refused.
 
             --poll-interval takes a duration such as 30s, 5m or 1h (a bare number is seconds);
             0 returns to the daemon's configured default.
@@ -180,11 +189,19 @@ struct StoreSetCommand: AsyncParsableCommand {
     @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Time between polls, e.g. 30s, 5m, 1h; 0 for the default.", valueName: "duration"))
     var pollInterval: String?
 
+    @Option(name: .customLong("claim-status"), help: ArgumentHelp(
+        "The status set in the store when an order is claimed: id, system name or custom label; 'off' for none.",
+        valueName: "status|off"))
+    var claimStatus: String?
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard importStatus != nil || pollInterval != nil else {
-            throw ValidationError("nothing to change: give --import-status and/or --poll-interval")
+        guard importStatus != nil || pollInterval != nil || claimStatus != nil else {
+            throw ValidationError("nothing to change: give --import-status, --claim-status and/or --poll-interval")
+        }
+        if let claimStatus, claimStatus.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--claim-status needs a status (id, name or custom label) or 'off'")
         }
         if let pollInterval, DurationText.seconds(pollInterval) == nil {
             throw ValidationError("--poll-interval '\(pollInterval)' is not a duration; use e.g. 30s, 5m or 1h")
@@ -192,12 +209,13 @@ struct StoreSetCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let request = UpdateStoreRequest(importStatus: importStatus, pollIntervalSeconds: pollInterval.flatMap(DurationText.seconds))
+        let request = UpdateStoreRequest(
+            importStatus: importStatus, pollIntervalSeconds: pollInterval.flatMap(DurationText.seconds), claimStatus: claimStatus)
         let store = try await callDaemon { () async throws(ControlClientError) in
             try await global.client.send(.PATCH, ControlAPI.Path.store(name), body: request, as: StoreDetail.self)
         }
         if global.json { return try JSONOutput.print(store) }
-        print("Store '\(store.name)': import status \(StoreTable.status(store.importStatus)), poll interval \(store.pollIntervalSeconds.map(DurationText.format) ?? "default").")
+        print("Store '\(store.name)': import status \(StoreTable.status(store.importStatus)), claim status \(StoreTable.claimStatus(store)), poll interval \(store.pollIntervalSeconds.map(DurationText.format) ?? "default").")
     }
 }
 
@@ -489,6 +507,11 @@ enum StoreTable {
         "\(status.id) \(status.name)" + (status.customLabel.map { " (\"\($0)\")" } ?? "")
     }
 
+    /// The claim flip setting: `9 Awaiting Shipment (set in the store on claim)` or `off`.
+    static func claimStatus(_ store: StoreDetail) -> String {
+        store.claimStatus.map { status($0) + " (set in the store on claim)" } ?? "off (the store's status is left alone on claim)"
+    }
+
     static func list(_ stores: [StoreDetail]) -> String {
         let header = ["NAME", "PLATFORM", "HASH", "STATE", "IMPORT STATUS", "READY", "HELD"]
         let rows = stores.map { store in
@@ -505,6 +528,7 @@ enum StoreTable {
             "Store hash:     \(store.storeHash)",
             "State:          \(store.state)" + (advice(store).map { " (\($0))" } ?? ""),
             "Import status:  \(status(store.importStatus))",
+            "Claim status:   \(claimStatus(store))",
             "Poll interval:  \(store.pollIntervalSeconds.map(DurationText.format) ?? "default")",
             "Token held:     \(store.hasCredential ? "yes" : "no")",
             "Added:          \(AuthorizationText.time(store.createdAt))",

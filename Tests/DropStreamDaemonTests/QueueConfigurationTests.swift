@@ -20,6 +20,12 @@ import Testing
         #expect(configuration.shipmentsPushInterval == .seconds(2))
         #expect(configuration.shipmentsMaxAttempts == 20)
         #expect(configuration.bigCommerceRequestTimeout == .seconds(30))
+        #expect(configuration.queueClaimStatusID == 9, "new stores flip to Awaiting Shipment by default")
+    }
+
+    @Test(arguments: [("off", nil), ("Awaiting Pickup", 8), ("12", 12), ("awaiting_shipment", 9)] as [(String, Int?)])
+    func claimStatusIsReadByIdOrNameOrOff(text: String, expected: Int?) throws {
+        #expect(try load("queue:\n  claim_status: \(text)\n").queueClaimStatusID == expected)
     }
 
     @Test func defaultIntervalsStayUnderAShortStallTimeout() throws {
@@ -41,6 +47,8 @@ import Testing
         ("queue:\n  rescue_interval: 5m\n", "queue.rescue_interval", "shorter than health.stall_timeout"),
         ("shipments:\n  push_interval: soon\n", "shipments.push_interval", "not a duration"),
         ("shipments:\n  max_attempts: 0\n", "shipments.max_attempts", "whole number"),
+        ("queue:\n  claim_status: Shipped\n", "queue.claim_status", "cannot be the claim status"),
+        ("queue:\n  claim_status: Packing\n", "queue.claim_status", "is not an order status"),
         ("shipments:\n  retry_delay: 1h\n  max_retry_delay: 1m\n", "shipments.retry_delay", "longer than shipments.max_retry_delay"),
     ])
     func invalidValuesNameTheKey(yaml: String, key: String, reason: String) throws {

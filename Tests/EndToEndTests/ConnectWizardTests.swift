@@ -27,7 +27,7 @@ extension ConnectionTests {
         let output = wizard.output
         #expect(status == 0, "\(output)")
         for needle in ["Step 1 of 3: Store Setup", "Please try again", "Step 2 of 3: Authorize", h.sandbox.installURL,
-                       "Connected.", "Step 3 of 3: Import Settings", "Pack me", "11  Awaiting Fulfillment", "Done: store 'Wizard Shop' is active",
+                       "Connected.", "Step 3 of 3: Import Settings", "Pack me", "11  Awaiting Fulfillment", "Done: store 'Wizard Shop' is active", "Claim status: off",
                        "Configure SKUs"] {
             #expect(output.contains(needle), "wizard output lacks \(needle):\n\(output)")
         }

@@ -9,7 +9,7 @@ extension ConnectionTests {
         (["store", "add"], ["--platform", "--store-hash", "--api-path", "--import-status", "--json", "--socket", "awaiting_authorization"]),
         (["store", "list"], ["--json", "GET /v1/stores"]),
         (["store", "show"], ["--json", "token"]),
-        (["store", "set"], ["--import-status", "--poll-interval", "custom label", "30s"]),
+        (["store", "set"], ["--import-status", "--poll-interval", "custom label", "30s", "--claim-status", "queue.claim_status", "'off'"]),
         (["store", "pause"], ["--json"]),
         (["store", "resume"], ["store authorize"]),
         (["store", "remove"], ["--purge", "--force", "--yes", "terminal", "disconnected"]),

@@ -19,6 +19,14 @@ import ServiceLifecycle
 /// confirmation. A store refusal (4xx) marks the shipment `failed` with the store's reason, for
 /// the operator to fix and retry; a 401 marks the store `needs_reauthorization` and its
 /// shipments wait.
+///
+/// It also sends the store status changes of the claim flip (`storeStatusChange`, see
+/// `AppDatabase+StoreStatus.swift`): each store's due changes first, then its shipments, one
+/// request at a time. Because one sequence per store carries both, a flip that is under way
+/// is answered before that order's shipment is posted, and a flip is never begun once the
+/// order has a shipment: the store never goes back to the claim status after a shipment.
+/// A change reads the order first and is made only from the status it expects (so an order the
+/// merchant cancelled meanwhile is left alone): a GET and at most one PUT per change.
 struct ShipmentPusher: Service {
     static let loopName = "shipment-pusher"
 
@@ -65,21 +73,35 @@ struct ShipmentPusher: Service {
         }
     }
 
-    /// One round: pushes every due shipment, stores in parallel, each store's in order.
+    /// One store's work for a round: its due status changes, then its due shipments.
+    private struct StoreWork {
+        var changes: [StoreStatusChangeRecord] = []
+        var shipments: [(ShipmentRecord, FulfillmentOrderRecord)] = []
+    }
+
+    /// One round: sends every due store status change and pushes every due shipment, stores in
+    /// parallel, each store's one at a time (changes first). Returns the shipments' outcomes.
     func pushDue() async -> [Int64: Outcome] {
-        let due: [ShipmentRecord]
+        var byStore: [Int64: StoreWork] = [:]
+        // Changes are read before shipments: a shipment confirmed in between finds its order's
+        // flip still listed, and beginStoreStatusChange then drops it without a request.
         do {
-            due = try await database.shipmentsToPush(now: now(), limit: settings.batchSize)
+            for change in try await database.storeStatusChangesDue(now: now(), limit: settings.batchSize) {
+                guard let order = try? await database.order(id: change.orderId) else { continue }
+                byStore[order.storeId, default: StoreWork()].changes.append(change)
+            }
+        } catch {
+            logger.error("cannot read the store status changes to send", metadata: ["error": "\(error)"])
+        }
+        do {
+            for shipment in try await database.shipmentsToPush(now: now(), limit: settings.batchSize) {
+                guard let order = try? await database.order(id: shipment.orderId) else { continue }
+                byStore[order.storeId, default: StoreWork()].shipments.append((shipment, order))
+            }
         } catch {
             logger.error("cannot read the shipments to push", metadata: ["error": "\(error)"])
-            return [:]
         }
-        guard !due.isEmpty else { return [:] }
-        var byStore: [Int64: [(ShipmentRecord, FulfillmentOrderRecord)]] = [:]
-        for shipment in due {
-            guard let order = try? await database.order(id: shipment.orderId) else { continue }
-            byStore[order.storeId, default: []].append((shipment, order))
-        }
+        guard !byStore.isEmpty else { return [:] }
         return await withTaskGroup(of: [Int64: Outcome].self) { group in
             for (storeId, work) in byStore {
                 group.addTask { await pushStore(storeId, work) }
@@ -90,7 +112,7 @@ struct ShipmentPusher: Service {
         }
     }
 
-    private func pushStore(_ storeId: Int64, _ work: [(ShipmentRecord, FulfillmentOrderRecord)]) async -> [Int64: Outcome] {
+    private func pushStore(_ storeId: Int64, _ work: StoreWork) async -> [Int64: Outcome] {
         var outcomes: [Int64: Outcome] = [:]
         let store = try? await database.store(id: storeId)
         var client: BigCommerceClient?
@@ -105,7 +127,18 @@ struct ShipmentPusher: Service {
             unavailable = store.map { "store '\($0.name)' is \($0.state.rawValue); its shipments wait until it is connected again" }
                 ?? "the order's store no longer exists"
         }
-        for (shipment, order) in work {
+        for change in work.changes {
+            if Task.isCancelled { return outcomes }
+            let outcome: StatusChangeOutcome
+            if let client, let store {
+                outcome = await send(change, store: store, client: client)
+            } else {
+                outcome = await record(change, .deferred(unavailable ?? "store unavailable"))
+            }
+            await health.reportProgress(loop: Self.loopName)
+            if case .deferred(let reason) = outcome { client = nil; unavailable = reason }
+        }
+        for (shipment, order) in work.shipments {
             if Task.isCancelled { break }
             let outcome: Outcome
             if let client, let store {
@@ -166,6 +199,145 @@ struct ShipmentPusher: Service {
             }
             return await record(attempt, await classify(error, store: store, attempts: attempt.attempts), metadata: metadata)
         }
+    }
+
+    // MARK: Store status changes (the claim flip)
+
+    /// How one store status change ended (for logs and metrics).
+    enum StatusChangeOutcome: Equatable, Sendable {
+        /// The store shows the target status; `requestSent` is false when it already did.
+        case done(requestSent: Bool)
+        /// The store showed another status than expected: left alone.
+        case skipped(storeStatusId: Int)
+        /// Made moot before it was sent (shipment confirmed, claim ended, setting changed).
+        case superseded
+        /// A transient failure; tried again after a back-off.
+        case willRetry(String)
+        /// The store cannot be talked to now: waits.
+        case deferred(String)
+        /// The store refused it, or retries ran out.
+        case failed(String)
+
+        /// The `result` label of `dropstream_store_status_changes_total`.
+        var metricsLabel: String {
+            switch self {
+            case .done(let sent): sent ? "set" : "already"
+            case .skipped: "skipped"
+            case .superseded: "superseded"
+            case .willRetry: "retry"
+            case .deferred: "deferred"
+            case .failed: "failed"
+            }
+        }
+    }
+
+    /// Sends one change: re-checks it is wanted (and marks it `sending`), reads the order's
+    /// status, and sets the target only from the expected status.
+    func send(_ change: StoreStatusChangeRecord, store: StoreRecord, client: BigCommerceClient) async -> StatusChangeOutcome {
+        var metadata: Logger.Metadata = [
+            "store": .string(store.name), "order_id": .stringConvertible(change.orderId),
+            "change_id": .stringConvertible(change.id), "purpose": .string(change.purpose.rawValue),
+        ]
+        let work: StoreStatusChangeWork?
+        do {
+            work = try await database.beginStoreStatusChange(change.id, now: now())
+        } catch {
+            logger.error("cannot begin a store status change", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return .willRetry("\(error)")
+        }
+        guard let work else {
+            await metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", "superseded")])
+            logger.debug("store status change no longer wanted", metadata: metadata)
+            return .superseded
+        }
+        metadata["store_order_id"] = .string(work.order.externalOrderId)
+        guard let orderID = Int(work.order.externalOrderId) else {
+            return await record(work.change, .failed("the store order id '\(work.order.externalOrderId)' is not a BigCommerce order number"), metadata: metadata)
+        }
+        let target = work.change.targetStatusId
+        do {
+            let current = try await client.order(id: orderID, includeConsignmentLineItems: false)
+            if current.statusID == target {
+                return await record(work.change, .done(requestSent: false), metadata: metadata)
+            }
+            guard current.statusID == work.change.expectedStatusId else {
+                return await record(work.change, .skipped(storeStatusId: current.statusID), metadata: metadata)
+            }
+            // Last look before changing the store: a shipment confirmed (or the claim ended)
+            // while the order was read makes the change moot.
+            guard try await database.isStoreStatusChangeSending(work.change.id) else {
+                await metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", "superseded")])
+                return .superseded
+            }
+            _ = try await client.updateOrderStatus(orderID: orderID, statusID: target)
+            return await record(work.change, .done(requestSent: true), metadata: metadata)
+        } catch is CancellationError {
+            // Shutting down: left `sending`; the next start reads the store again first.
+            return .willRetry("cancelled")
+        } catch {
+            return await record(work.change, await classifyStatusChange(error, store: store, attempts: work.change.attempts), metadata: metadata)
+        }
+    }
+
+    private func classifyStatusChange(_ error: any Error, store: StoreRecord, attempts: Int) async -> StatusChangeOutcome {
+        if let error = error as? BigCommerceError {
+            switch error {
+            case .unauthorized:
+                _ = try? await database.setStoreState(store.id, to: .needsReauthorization, event: StoreEventInput(
+                    kind: "needs_reauthorization", actor: "pusher", detail: ["reason": "401 setting an order status"]))
+                logger.error("the store refused our token; it needs re-authorization", metadata: ["store": .string(store.name)])
+                return .deferred("store '\(store.name)' refused our token (401); run 'dropstreamctl store authorize \(store.name)'")
+            case .forbidden, .notFound, .rejected:
+                return .failed("the store refused the status change: \(error)")
+            case .ambiguous, .decoding, .invalidResponse, .server, .transport, .rateLimited:
+                break
+            }
+        }
+        if attempts >= settings.maxAttempts {
+            return .failed("gave up after \(attempts) attempts; last error: \(error)")
+        }
+        return .willRetry("\(error)")
+    }
+
+    /// Writes a change's outcome to the database (with its order event) and logs it.
+    private func record(_ change: StoreStatusChangeRecord, _ outcome: StatusChangeOutcome, metadata: Logger.Metadata = [:]) async -> StatusChangeOutcome {
+        let at = now()
+        await metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", outcome.metricsLabel)])
+        let target = Self.statusLabel(change.targetStatusId)
+        let detail = ["status": target, "expected": Self.statusLabel(change.expectedStatusId)]
+        do {
+            switch outcome {
+            case .done(let requestSent):
+                try await database.finishStoreStatusChange(change.id, .done(requestSent: requestSent), detail: detail, now: at)
+                let what = change.purpose == .claim ? "store status set to \(target)" : "store status put back to \(target)"
+                logger.info(requestSent ? "\(what)" : "\(what) (it already was)", metadata: metadata)
+            case .skipped(let storeStatusId):
+                try await database.finishStoreStatusChange(change.id, .skipped(storeStatusId: storeStatusId), detail: detail, now: at)
+                logger.notice("store status left alone: the store shows \(Self.statusLabel(storeStatusId)), not \(Self.statusLabel(change.expectedStatusId))",
+                              metadata: metadata)
+            case .superseded:
+                break
+            case .willRetry(let reason):
+                let wait = backoff(afterAttempts: max(1, change.attempts))
+                try await database.finishStoreStatusChange(change.id, .retry(error: reason, at: at.addingTimeInterval(wait.seconds)), now: at)
+                logger.warning("store status change failed; will retry", metadata: metadata.merging(["error": .string(reason), "retry_in": .string(wait.humanDescription)]) { $1 })
+            case .deferred(let reason):
+                let wait = min(settings.maxRetryDelay, .seconds(60))
+                try await database.finishStoreStatusChange(change.id, .retry(error: reason, at: at.addingTimeInterval(wait.seconds)), now: at)
+                logger.warning("store status change deferred", metadata: metadata.merging(["error": .string(reason)]) { $1 })
+            case .failed(let reason):
+                try await database.finishStoreStatusChange(change.id, .failed(error: reason), detail: detail, now: at)
+                logger.error("store status change failed; the order's history says why", metadata: metadata.merging(["error": .string(reason)]) { $1 })
+            }
+        } catch {
+            logger.error("cannot record a store status change outcome", metadata: metadata.merging(["error": "\(error)", "outcome": "\(outcome)"]) { $1 })
+        }
+        return outcome
+    }
+
+    /// `Awaiting Shipment (9)`.
+    static func statusLabel(_ id: Int) -> String {
+        "\(ImportStatusResolver.info(for: id).name) (\(id))"
     }
 
     // MARK: Decisions

@@ -74,16 +74,23 @@ enum OrderMapping {
         case ignore
     }
 
+    /// - Parameters:
+    ///   - claimStatusID: the store's claim status; a claimed order showing it is our flip (or
+    ///     about to be).
+    ///   - flippedStatusID: the status our claim flip set (or may have set) for this very order
+    ///     (`fulfillmentOrder.flippedStoreStatusId`, kept in the database so it survives a
+    ///     restart). The store showing it is our own doing in every open state: a released or
+    ///     expired order whose restore has not landed yet stays `ready`, never `held`.
     static func departure(
-        storeStatusID: Int, statusName: String, known: KnownOrderState, claimStatusID: Int?
+        storeStatusID: Int, statusName: String, known: KnownOrderState, claimStatusID: Int?, flippedStatusID: Int? = nil
     ) -> Departure {
         switch known {
         case .shipped, .cancelled:
             return .ignore
         case .claimed where claimStatusID == storeStatusID:
             return .ignore
-        default:
-            break
+        case .ready, .held, .claimed:
+            if flippedStatusID == storeStatusID { return .ignore }
         }
         let label = "\(statusName) (\(storeStatusID))"
         if cancelledStatuses.contains(storeStatusID) { return .cancel(reason: "\(label) in store") }

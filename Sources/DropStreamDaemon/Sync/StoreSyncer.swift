@@ -324,7 +324,8 @@ actor StoreSyncer {
             return
         }
         let departure = OrderMapping.departure(
-            storeStatusID: order.statusID, statusName: statusName, known: .init(known.state), claimStatusID: store.claimStatusId)
+            storeStatusID: order.statusID, statusName: statusName, known: .init(known.state), claimStatusID: store.claimStatusId,
+            flippedStatusID: known.flippedStoreStatusId)
         let metadata: Logger.Metadata = ["order_id": "\(order.id)", "status_id": "\(order.statusID)"]
         switch departure {
         case .ignore:
