@@ -109,7 +109,7 @@ actor Connections {
     func update(_ name: String, _ request: UpdateStoreRequest, actor: String) async throws -> StoreDetail {
         var store = try await store(named: name)
         if let wanted = request.importStatus {
-            let statuses = try await liveStatuses(for: store, fallBackToSystem: true)
+            let statuses = try await liveStatuses(for: store, fallBackToSystem: true, actor: actor)
             let status: OrderStatusInfo
             do {
                 status = try ImportStatusResolver.resolve(wanted, in: statuses)
@@ -310,9 +310,9 @@ actor Connections {
     // MARK: Talking to a store
 
     /// The store's live statuses (with custom labels).
-    func orderStatuses(_ name: String) async throws -> OrderStatusListResponse {
+    func orderStatuses(_ name: String, actor: String) async throws -> OrderStatusListResponse {
         let store = try await store(named: name)
-        return OrderStatusListResponse(store: store.name, statuses: try await liveStatuses(for: store, fallBackToSystem: false), importStatusId: store.importStatusId)
+        return OrderStatusListResponse(store: store.name, statuses: try await liveStatuses(for: store, fallBackToSystem: false, actor: actor), importStatusId: store.importStatusId)
     }
 
     /// A client for an authorized store, sharing the store's pacer.
@@ -336,7 +336,7 @@ actor Connections {
     }
 
     /// Live statuses; a store without a token falls back to the system list when allowed.
-    private func liveStatuses(for store: StoreRecord, fallBackToSystem: Bool) async throws -> [OrderStatusInfo] {
+    private func liveStatuses(for store: StoreRecord, fallBackToSystem: Bool, actor: String) async throws -> [OrderStatusInfo] {
         guard store.state == .active || store.state == .paused else {
             if fallBackToSystem { return ImportStatusResolver.systemStatuses }
             throw ControlAPIError.conflict("store '\(store.name)' is \(store.state.rawValue); its statuses can be read once it is authorized")
@@ -349,7 +349,7 @@ actor Connections {
         } catch let error as BigCommerceError {
             if case .unauthorized = error {
                 _ = try? await database.setStoreState(store.id, to: .needsReauthorization, event: StoreEventInput(
-                    kind: "needs_reauthorization", actor: "operator", detail: ["reason": "401 reading order statuses"]))
+                    kind: "needs_reauthorization", actor: actor, detail: ["reason": "401 reading order statuses"]))
                 logger.error("the store refused our token; it needs re-authorization", metadata: ["store": .string(store.name)])
                 throw ControlAPIError.conflict("store '\(store.name)' refused our token (401): it needs re-authorization; run 'dropstreamctl store authorize \(store.name)'")
             }

@@ -13,6 +13,7 @@ struct ControlAPIError: HTTPResponseError {
 
     static func notFound(_ message: String) -> Self { .init(status: .notFound, code: "not_found", message: message) }
     static func invalid(_ message: String) -> Self { .init(status: .badRequest, code: "invalid_request", message: message) }
+    static func forbidden(_ message: String) -> Self { .init(status: .forbidden, code: "forbidden", message: message) }
     static func conflict(_ message: String) -> Self { .init(status: .conflict, code: "conflict", message: message) }
     static func badGateway(_ message: String) -> Self { .init(status: .badGateway, code: "store_error", message: message) }
     static func internalError(_ message: String) -> Self { .init(status: .internalServerError, code: "internal", message: message) }
@@ -57,13 +58,18 @@ enum ControlServer {
     static func makeApplication(
         socketPath: String,
         routes: ControlRoutes,
+        access: ControlAccessPolicy,
         readiness: Readiness,
         logger: Logger
     ) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: ControlRequestContext.self)
+        // First: a middleware applies to the routes added after it, and to "not found".
+        router.add(middleware: ControlAccessMiddleware(policy: access, logger: logger))
         routes.register(on: router)
-        router.get("/**") { request, _ -> Response in
-            throw ControlAPIError.notFound("no such control API route: \(request.method) \(request.uri.path)")
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("/**", method: method) { request, _ -> Response in
+                throw ControlAPIError.notFound("no such control API route: \(request.method) \(request.uri.path)")
+            }
         }
         return Application(
             router: router,
@@ -72,6 +78,11 @@ enum ControlServer {
                 // The socket exists only now; 0660 lets the dropstream group in and nobody else.
                 if chmod(socketPath, 0o660) != 0 {
                     logger.error("cannot set the control socket's mode", metadata: ["socket": .string(socketPath), "errno": .stringConvertible(errno)])
+                }
+                // The control group owns the socket, so its members can connect (DESIGN §7).
+                if let gid = access.groupID, chown(socketPath, uid_t.max, gid) != 0 {
+                    logger.warning("cannot give the control socket to the control group; only root and the daemon's user can connect", metadata: [
+                        "socket": .string(socketPath), "group": .string(access.groupName), "errno": .stringConvertible(errno)])
                 }
                 logger.info("control socket listening", metadata: ["socket": .string(socketPath)])
                 await readiness.mark(.controlSocketListening)
