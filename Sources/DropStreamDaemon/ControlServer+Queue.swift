@@ -243,7 +243,7 @@ extension ControlRoutes {
     }
 
     private func optionalQueueBody<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body? {
-        let buffer = try await request.body.collect(upTo: 1 << 20)
+        let buffer = try await collectBody(request)
         guard buffer.readableBytes > 0 else { return nil }
         do {
             return try ControlAPI.makeDecoder().decode(Body.self, from: Data(buffer: buffer))

@@ -4,6 +4,7 @@ import DropStreamDatabase
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NIOFoundationCompat
 
 /// The control API's route table (DESIGN §7, STYLE §11): one place lists every route.
@@ -70,13 +71,24 @@ struct ControlRoutes: Sendable {
 
     /// Decodes a JSON body (at most 1 MiB) or answers 400 with what was wrong.
     func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
-        let buffer = try await request.body.collect(upTo: 1 << 20)
+        let buffer = try await collectBody(request)
         do {
             return try ControlAPI.makeDecoder().decode(Body.self, from: Data(buffer: buffer))
         } catch {
             throw ControlAPIError.invalid("the request body is not a valid \(Body.self): \(error)")
         }
     }
+
+    /// The whole request body, at most 1 MiB; more is refused (413) in the control API's error shape.
+    func collectBody(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw ControlAPIError(status: .contentTooLarge, code: "too_large", message: "the request body is larger than 1 MiB")
+        }
+    }
+
+    static let maxBodyBytes = 1 << 20
 
     /// `GET /v1/status`.
     func status() async throws -> Response {

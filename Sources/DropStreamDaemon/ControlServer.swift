@@ -41,6 +41,26 @@ extension ControlAPIError {
     }
 }
 
+/// Gives Hummingbird's own refusals (a path no route matches, such as `/v1/orders//hold`) the
+/// control API's error shape, so a client always gets `{"code","message"}` on a non-2xx.
+struct ControlErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            switch error.status {
+            case .notFound:
+                throw ControlAPIError.notFound("no such control API route: \(request.method) \(request.uri.path)")
+            case .contentTooLarge:
+                throw ControlAPIError(status: error.status, code: "too_large", message: "the request body is larger than 1 MiB")
+            default:
+                let code = error.status.code < 500 ? "invalid_request" : "internal"
+                throw ControlAPIError(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
+            }
+        }
+    }
+}
+
 /// JSON bodies in the control API's one encoding (``ControlAPI/makeEncoder()``).
 enum ControlJSON {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
@@ -64,6 +84,7 @@ enum ControlServer {
     ) -> some ApplicationProtocol {
         let router = Router(context: ControlRequestContext.self)
         // First: a middleware applies to the routes added after it, and to "not found".
+        router.add(middleware: ControlErrorShapeMiddleware())
         router.add(middleware: ControlAccessMiddleware(policy: access, logger: logger))
         routes.register(on: router)
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
