@@ -58,6 +58,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
+    /// Requests read whole but not yet answered (a pipelining client may send several).
+    private var unanswered = 0
 
     init(timeout: Duration) {
         let (seconds, attoseconds) = timeout.components
@@ -81,14 +83,21 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) { disarm() }
+        if case .end = unwrapInboundIn(data) {
+            unanswered += 1
+            disarm()
+        }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let isEnd = if case .end = unwrapOutboundIn(data) { true } else { false }
         context.write(data, promise: promise)
-        if isEnd { arm(context) }  // the next request's clock
+        if isEnd {
+            unanswered = max(0, unanswered - 1)
+            // The next request's clock, unless one already arrived and is being answered.
+            if unanswered == 0 { arm(context) }
+        }
     }
 
     private func arm(_ context: ChannelHandlerContext) {

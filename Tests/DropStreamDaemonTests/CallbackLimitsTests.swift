@@ -20,6 +20,12 @@ import Testing
             let load = try #require(try RawHTTP.tcp(port: world.callbackPort, method: "GET", target: "/bigcommerce/load"))
             #expect(load.status >= 400, "\(load.status)")
             #expect(load.bodyText.contains("<html"))
+            // Two pipelined requests on one connection are both answered.
+            let pipelined = try RawHTTPConnection.tcp(port: world.callbackPort)
+            defer { pipelined.close() }
+            #expect(pipelined.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+            let answers = String(decoding: pipelined.readToEnd(), as: UTF8.self)
+            #expect(answers.components(separatedBy: "HTTP/1.1 200").count - 1 == 2, "\(answers)")
             // A small body on a GET is tolerated.
             let small = try #require(try RawHTTP.tcp(port: world.callbackPort, method: "GET", target: "/healthz", body: Array(repeating: 0x20, count: 100)))
             #expect(small.status == 200)
