@@ -125,9 +125,9 @@ public struct SignedPayloadClaims: Sendable, Decodable {
         let fields = try LenientFields(decoder)
         audience = try fields.string("aud")
         issuer = try fields.optionalString("iss")
-        issuedAt = try fields.optionalInt("iat").map { Date(timeIntervalSince1970: TimeInterval($0)) }
-        notBefore = try fields.optionalInt("nbf").map { Date(timeIntervalSince1970: TimeInterval($0)) }
-        expiresAt = Date(timeIntervalSince1970: TimeInterval(try fields.int("exp")))
+        issuedAt = try fields.optionalInt("iat").map { try Self.numericDate($0, "iat", decoder) }
+        notBefore = try fields.optionalInt("nbf").map { try Self.numericDate($0, "nbf", decoder) }
+        expiresAt = try Self.numericDate(try fields.int("exp"), "exp", decoder)
         jwtID = try fields.optionalString("jti")
         subject = try fields.string("sub")
         storeHash = try StoreHash(context: subject)
@@ -135,6 +135,17 @@ public struct SignedPayloadClaims: Sendable, Decodable {
         owner = try fields.optional(OAuthUser.self, "owner")
         url = try fields.optionalString("url")
         channelID = try fields.optionalInt("channel_id")
+    }
+}
+
+extension SignedPayloadClaims {
+    /// A JWT NumericDate (seconds since 1970) between 1970 and the year 9999. An absurd `exp`
+    /// (say Int.max) would otherwise make a token that never expires.
+    static func numericDate(_ seconds: Int, _ name: String, _ decoder: any Decoder) throws -> Date {
+        guard (0...253_402_300_799).contains(seconds) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [WireKey(name)], debugDescription: "NumericDate out of range."))
+        }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 }
 

@@ -8,8 +8,11 @@ import NIOHTTP1
 public enum ControlClientError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Nothing listens on the socket: the daemon is not running, or listens elsewhere.
     case daemonNotRunning(socketPath: String)
-    /// The socket exists but this user may not connect to it.
-    case permissionDenied(socketPath: String)
+    /// The socket exists but this user may not connect to it; `group` owns the socket.
+    case permissionDenied(socketPath: String, group: String?)
+    /// The daemon refused this user (HTTP 403 from the peer-credential check); the message says
+    /// who may and how to get in.
+    case forbidden(message: String)
     /// The daemon answered with an error body.
     case daemon(status: Int, body: ControlErrorBody)
     /// The daemon answered something this ctl cannot read (a version mismatch, most likely).
@@ -21,8 +24,12 @@ public enum ControlClientError: Error, CustomStringConvertible, Sendable, Equata
         switch self {
         case .daemonNotRunning(let path):
             return "dropstreamd is not running: nothing is listening on \(path) (start it with 'systemctl start dropstreamd', or pass --socket)."
-        case .permissionDenied(let path):
-            return "permission denied on \(path): run as root or as a member of the 'dropstream' group."
+        case .permissionDenied(let path, let group):
+            let name = group ?? "dropstream"
+            return "permission denied on \(path): only root and members of the group '\(name)' may use dropstreamd's control socket. "
+                + "Add yourself to the group (sudo usermod -aG \(name) $USER, then log in again) or use sudo."
+        case .forbidden(let message):
+            return message
         case .daemon(_, let body):
             return body.message
         case .unreadableResponse(let status, let detail):
@@ -101,6 +108,7 @@ public struct ControlClient: Sendable {
         let decoder = ControlAPI.makeDecoder()
         guard (200..<300).contains(status) else {
             if let body = try? decoder.decode(ControlErrorBody.self, from: data) {
+                if status == 403 { throw .forbidden(message: body.message) }
                 throw .daemon(status: status, body: body)
             }
             throw .unreadableResponse(status: status, detail: String(decoding: data.prefix(200), as: UTF8.self))
@@ -116,20 +124,29 @@ public struct ControlClient: Sendable {
     private func checkSocket() throws(ControlClientError) {
         var info = stat()
         guard stat(socketPath, &info) == 0 else {
-            if errno == EACCES { throw .permissionDenied(socketPath: socketPath) }
+            if errno == EACCES { throw .permissionDenied(socketPath: socketPath, group: nil) }
             throw .daemonNotRunning(socketPath: socketPath)
         }
         guard (info.st_mode & S_IFMT) == S_IFSOCK else {
             throw .transport(detail: "\(socketPath) exists but is not a socket")
         }
-        if access(socketPath, W_OK) != 0 { throw .permissionDenied(socketPath: socketPath) }
+        if access(socketPath, W_OK) != 0 { throw .permissionDenied(socketPath: socketPath, group: Self.groupName(info.st_gid)) }
+    }
+
+    /// The name of the group with `gid`, or the number when it has none.
+    private static func groupName(_ gid: gid_t) -> String {
+        var entry = group()
+        var result: UnsafeMutablePointer<group>?
+        var buffer = [CChar](repeating: 0, count: 16 * 1024)
+        guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.gr_name else { return String(gid) }
+        return String(cString: name)
     }
 
     private func classify(_ error: any Error) -> ControlClientError {
         if let io = error as? IOError {
             switch io.errnoCode {
             case ECONNREFUSED, ENOENT: return .daemonNotRunning(socketPath: socketPath)
-            case EACCES, EPERM: return .permissionDenied(socketPath: socketPath)
+            case EACCES, EPERM: return .permissionDenied(socketPath: socketPath, group: nil)
             default: break
             }
         }

@@ -19,6 +19,7 @@ enum CallbackRoutes {
 enum CallbackServer {
     static func makeApplication(
         listen: ListenAddress,
+        limits: CallbackLimits = CallbackLimits(),
         connections: Connections,
         health: HealthMonitor,
         readiness: Readiness,
@@ -27,6 +28,8 @@ enum CallbackServer {
         logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
+        // First, so it also covers "not found" (an unknown path or method gets a bare 404).
+        router.add(middleware: CallbackBodyLimitMiddleware())
         router.get(RouterPath(CallbackRoutes.metricsPath)) { _, _ -> Response in
             let text = await scrape(metrics: metrics, database: database, connections: connections)
             return Response(status: .ok, headers: [.contentType: MetricsText.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -52,8 +55,10 @@ enum CallbackServer {
         }
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "dropstreamd"),
+            server: .http1(configuration: limits.http1Configuration),
+            configuration: .init(
+                address: .hostname(listen.host, port: listen.port), serverName: "dropstreamd",
+                availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 logger.info("callback listener running", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "\(listen)")"])
                 await readiness.mark(.callbackListenerRunning)

@@ -100,6 +100,23 @@ public struct ConfigurationLoader: Sendable {
             listen = parsed
         }
         let publicURL = try httpURL(value(.callbackPublicURL), key: .callbackPublicURL) ?? "http://\(listen)"
+        let callbackRequestTimeout = try duration(value(.callbackRequestTimeout), key: .callbackRequestTimeout, default: .seconds(10), minimum: .milliseconds(100))
+        var callbackMaxConnections = 256
+        if let text = value(.callbackMaxConnections) {
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)), (1...65536).contains(number) else {
+                throw ConfigurationError(key: ConfigurationKey.callbackMaxConnections.rawValue, reason: "'\(text)' is not a whole number from 1 to 65536")
+            }
+            callbackMaxConnections = number
+        }
+        var controlGroup = "dropstream"
+        if let text = value(.controlGroup)?.trimmingCharacters(in: .whitespaces) {
+            // A name as useradd accepts it, or a numeric gid.
+            let allowed = text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
+            guard !text.isEmpty, text.count <= 32, allowed, !text.hasPrefix("-") else {
+                throw ConfigurationError(key: ConfigurationKey.controlGroup.rawValue, reason: "'\(text)' is not a group name or a numeric gid")
+            }
+            controlGroup = text
+        }
         let apiBaseURL = try httpURL(value(.bigCommerceAPIBaseURL), key: .bigCommerceAPIBaseURL) ?? "https://api.bigcommerce.com"
         let loginBaseURL = try httpURL(value(.bigCommerceLoginBaseURL), key: .bigCommerceLoginBaseURL) ?? "https://login.bigcommerce.com"
 
@@ -217,6 +234,9 @@ public struct ConfigurationLoader: Sendable {
             shipmentsMaxAttempts: maxAttempts
         )
         configuration.sync = sync
+        configuration.controlGroup = controlGroup
+        configuration.callbackRequestTimeout = callbackRequestTimeout
+        configuration.callbackMaxConnections = callbackMaxConnections
         return configuration
     }
 

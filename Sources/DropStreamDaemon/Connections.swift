@@ -123,7 +123,7 @@ actor Connections {
         }
         let turnsClaimOff = request.claimStatus.map { ClaimStatusPolicy.offWords.contains($0.trimmingCharacters(in: .whitespaces).lowercased()) } ?? false
         let needsStatuses = request.importStatus != nil || (request.claimStatus != nil && !turnsClaimOff)
-        let statuses = needsStatuses ? try await liveStatuses(for: store, fallBackToSystem: true) : []
+        let statuses = needsStatuses ? try await liveStatuses(for: store, fallBackToSystem: true, actor: actor) : []
         var importStatus: OrderStatusInfo?
         if let wanted = request.importStatus {
             do {
@@ -378,9 +378,9 @@ actor Connections {
     // MARK: Talking to a store
 
     /// The store's live statuses (with custom labels).
-    func orderStatuses(_ name: String) async throws -> OrderStatusListResponse {
+    func orderStatuses(_ name: String, actor: String) async throws -> OrderStatusListResponse {
         let store = try await store(named: name)
-        return OrderStatusListResponse(store: store.name, statuses: try await liveStatuses(for: store, fallBackToSystem: false), importStatusId: store.importStatusId)
+        return OrderStatusListResponse(store: store.name, statuses: try await liveStatuses(for: store, fallBackToSystem: false, actor: actor), importStatusId: store.importStatusId)
     }
 
     /// A client for an authorized store, sharing the store's pacer.
@@ -404,7 +404,7 @@ actor Connections {
     }
 
     /// Live statuses; a store without a token falls back to the system list when allowed.
-    private func liveStatuses(for store: StoreRecord, fallBackToSystem: Bool) async throws -> [OrderStatusInfo] {
+    private func liveStatuses(for store: StoreRecord, fallBackToSystem: Bool, actor: String) async throws -> [OrderStatusInfo] {
         guard store.state == .active || store.state == .paused else {
             if fallBackToSystem { return ImportStatusResolver.systemStatuses }
             throw ControlAPIError.conflict("store '\(store.name)' is \(store.state.rawValue); its statuses can be read once it is authorized")
@@ -417,7 +417,7 @@ actor Connections {
         } catch let error as BigCommerceError {
             if case .unauthorized = error {
                 _ = try? await database.setStoreState(store.id, to: .needsReauthorization, event: StoreEventInput(
-                    kind: "needs_reauthorization", actor: "operator", detail: ["reason": "401 reading order statuses"]))
+                    kind: "needs_reauthorization", actor: actor, detail: ["reason": "401 reading order statuses"]))
                 logger.error("the store refused our token; it needs re-authorization", metadata: ["store": .string(store.name)])
                 throw ControlAPIError.conflict("store '\(store.name)' refused our token (401): it needs re-authorization; run 'dropstreamctl store authorize \(store.name)'")
             }

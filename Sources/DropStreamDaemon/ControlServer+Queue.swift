@@ -17,7 +17,7 @@ struct QueueSettings: Sendable {
 // database refusal becomes a control API error with a status: 404 unknown order/shipment, 409
 // wrong state (claimed by another worker, cancelled in store without force...), 400 bad input.
 extension ControlRoutes {
-    func registerQueueRoutes(on router: Router<BasicRequestContext>) {
+    func registerQueueRoutes(on router: Router<ControlRequestContext>) {
         router.post(RouterPath(ControlAPI.Path.queueClaim)) { request, _ in
             try ControlJSON.response(try await claim(try await queueBody(ClaimRequest.self, from: request)))
         }
@@ -36,7 +36,7 @@ extension ControlRoutes {
             let body = try await optionalQueueBody(ReleaseRequest.self, from: request) ?? ReleaseRequest()
             let id = try numericID(context)
             _ = try await databaseCall {
-                try await database.release(id, worker: body.worker, actor: body.worker.map(EventActor.worker) ?? Self.operatorActor)
+                try await database.release(id, worker: body.worker, actor: body.worker.map(EventActor.worker) ?? context.operatorActor)
             }
             return try ControlJSON.response(try await summary(id))
         }
@@ -45,17 +45,17 @@ extension ControlRoutes {
             let id = try numericID(context)
             let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !reason.isEmpty else { throw ControlAPIError.invalid("a hold needs a reason") }
-            _ = try await databaseCall { try await database.hold(id, reason: reason, actor: Self.operatorActor) }
+            _ = try await databaseCall { try await database.hold(id, reason: reason, actor: context.operatorActor) }
             return try ControlJSON.response(try await summary(id))
         }
         router.post(RouterPath(ControlAPI.Path.orders + "/:id/unhold")) { _, context in
             let id = try numericID(context)
-            _ = try await databaseCall { try await database.unhold(id, actor: Self.operatorActor) }
+            _ = try await databaseCall { try await database.unhold(id, actor: context.operatorActor) }
             return try ControlJSON.response(try await summary(id))
         }
         router.post(RouterPath(ControlAPI.Path.orders + "/:id/ship")) { request, context in
             let body = try await queueBody(ShipRequest.self, from: request)
-            let response = try await ship(try numericID(context), body)
+            let response = try await ship(try numericID(context), body, operatorActor: context.operatorActor)
             return try ControlJSON.response(response, status: response.created ? .created : .ok)
         }
         router.post(RouterPath("/v1/shipments/:id/retry")) { _, context in
@@ -65,9 +65,6 @@ extension ControlRoutes {
             return try ControlJSON.response(FulfillmentWire.shipment(shipment))
         }
     }
-
-    /// Until peer credentials land (issue 8), every socket user is "operator" in the history.
-    static var operatorActor: EventActor { EventActor(rawValue: "operator") }
 
     // MARK: Handlers
 
@@ -166,7 +163,7 @@ extension ControlRoutes {
             })
     }
 
-    func ship(_ id: Int64, _ body: ShipRequest) async throws -> ShipResponse {
+    func ship(_ id: Int64, _ body: ShipRequest, operatorActor: EventActor) async throws -> ShipResponse {
         let tracking = body.tracking.trimmingCharacters(in: .whitespaces)
         let carrier = body.carrier.trimmingCharacters(in: .whitespaces)
         guard (1...50).contains(tracking.count) else {
@@ -174,7 +171,7 @@ extension ControlRoutes {
         }
         guard !carrier.isEmpty else { throw ControlAPIError.invalid("name the carrier (ups, fedex, usps, ... or any carrier name)") }
         let worker = try body.worker.map(workerName)
-        let actor = worker.map(EventActor.worker) ?? Self.operatorActor
+        let actor = worker.map(EventActor.worker) ?? operatorActor
         let result = try await databaseCall {
             try await database.confirmShipment(
                 id, trackingNumber: tracking, carrier: carrier, shippingMethod: body.method,
@@ -223,7 +220,7 @@ extension ControlRoutes {
         return lease
     }
 
-    private func numericID(_ context: BasicRequestContext) throws -> Int64 {
+    private func numericID(_ context: ControlRequestContext) throws -> Int64 {
         guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
             throw ControlAPIError.invalid("the id in the path must be a positive number")
         }
@@ -246,7 +243,7 @@ extension ControlRoutes {
     }
 
     private func optionalQueueBody<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body? {
-        let buffer = try await request.body.collect(upTo: 1 << 20)
+        let buffer = try await collectBody(request)
         guard buffer.readableBytes > 0 else { return nil }
         do {
             return try ControlAPI.makeDecoder().decode(Body.self, from: Data(buffer: buffer))

@@ -4,6 +4,7 @@ import DropStreamDatabase
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NIOFoundationCompat
 
 /// The control API's route table (DESIGN §7, STYLE §11): one place lists every route.
@@ -18,65 +19,76 @@ struct ControlRoutes: Sendable {
     var scheduler: SyncScheduler? = nil
     var metrics: MetricsRegistry? = nil
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ControlRequestContext>) {
         router.get(RouterPath(ControlAPI.Path.status)) { _, _ in try await status() }
         registerSyncRoutes(on: router)
 
         let stores = RouterPath(ControlAPI.Path.stores)
         let store = RouterPath(ControlAPI.Path.stores + "/:name")
         router.get(stores) { _, _ in try ControlJSON.response(StoreListResponse(stores: try await connections.list())) }
-        router.post(stores) { request, _ in
+        router.post(stores) { request, context in
             let body = try await decode(AddStoreRequest.self, from: request)
-            return try ControlJSON.response(try await connections.add(body, actor: actor(request)), status: .created)
+            return try ControlJSON.response(try await connections.add(body, actor: actor(context)), status: .created)
         }
         router.get(store) { _, context in try ControlJSON.response(try await connections.show(try name(context))) }
         router.patch(store) { request, context in
             let body = try await decode(UpdateStoreRequest.self, from: request)
-            return try ControlJSON.response(try await connections.update(try name(context), body, actor: actor(request)))
+            return try ControlJSON.response(try await connections.update(try name(context), body, actor: actor(context)))
         }
         router.delete(store) { request, context in
             let query = request.uri.queryParameters
             let response = try await connections.remove(
-                try name(context), purge: query["purge"] == "true", force: query["force"] == "true", actor: actor(request))
+                try name(context), purge: query["purge"] == "true", force: query["force"] == "true", actor: actor(context))
             return try ControlJSON.response(response)
         }
         router.post(RouterPath(ControlAPI.Path.stores + "/:name/pause")) { request, context in
-            try ControlJSON.response(try await connections.pause(try name(context), actor: actor(request)))
+            try ControlJSON.response(try await connections.pause(try name(context), actor: actor(context)))
         }
         router.post(RouterPath(ControlAPI.Path.stores + "/:name/resume")) { request, context in
-            try ControlJSON.response(try await connections.resume(try name(context), actor: actor(request)))
+            try ControlJSON.response(try await connections.resume(try name(context), actor: actor(context)))
         }
         router.post(RouterPath(ControlAPI.Path.stores + "/:name/authorization")) { request, context in
-            try ControlJSON.response(try await connections.startAuthorization(try name(context), actor: actor(request)))
+            try ControlJSON.response(try await connections.startAuthorization(try name(context), actor: actor(context)))
         }
         router.get(RouterPath(ControlAPI.Path.stores + "/:name/authorization")) { _, context in
             try ControlJSON.response(try await connections.authorizationProgress(try name(context)))
         }
         router.get(RouterPath(ControlAPI.Path.stores + "/:name/order-statuses")) { _, context in
-            try ControlJSON.response(try await connections.orderStatuses(try name(context)))
+            try ControlJSON.response(try await connections.orderStatuses(try name(context), actor: actor(context)))
         }
         registerQueueRoutes(on: router)
         registerRulesRoutes(on: router)
     }
 
     /// The `:name` path segment, percent-decoded.
-    func name(_ context: BasicRequestContext) throws -> String {
+    func name(_ context: ControlRequestContext) throws -> String {
         guard let raw = context.parameters.get("name") else { throw ControlAPIError.invalid("missing store name") }
         return raw.removingPercentEncoding ?? raw
     }
 
-    /// Who made a change, for the history. Peer credentials come with the socket permissions work (issue 8).
-    private func actor(_ request: Request) -> String { "operator" }
+    /// Who made a change, for the history: `operator:UID` from the caller's peer credentials.
+    private func actor(_ context: ControlRequestContext) -> String { context.operatorActor.rawValue }
 
     /// Decodes a JSON body (at most 1 MiB) or answers 400 with what was wrong.
     func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
-        let buffer = try await request.body.collect(upTo: 1 << 20)
+        let buffer = try await collectBody(request)
         do {
             return try ControlAPI.makeDecoder().decode(Body.self, from: Data(buffer: buffer))
         } catch {
             throw ControlAPIError.invalid("the request body is not a valid \(Body.self): \(error)")
         }
     }
+
+    /// The whole request body, at most 1 MiB; more is refused (413) in the control API's error shape.
+    func collectBody(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw ControlAPIError(status: .contentTooLarge, code: "too_large", message: "the request body is larger than 1 MiB")
+        }
+    }
+
+    static let maxBodyBytes = 1 << 20
 
     /// `GET /v1/status`.
     func status() async throws -> Response {

@@ -8,7 +8,7 @@ import Hummingbird
 // Every change re-evaluates the orders held by resolution — of the store for a rule, of every
 // store for the catalog — so fixing a rule releases what it was holding, with a `resolved` event.
 extension ControlRoutes {
-    func registerRulesRoutes(on router: Router<BasicRequestContext>) {
+    func registerRulesRoutes(on router: Router<ControlRequestContext>) {
         router.get(RouterPath(ControlAPI.Path.stores + "/:name/skus")) { _, context in
             let store = try await namedStore(try name(context))
             let rules = try await database.skuRules(storeId: store.id)
@@ -16,7 +16,7 @@ extension ControlRoutes {
         }
         router.post(RouterPath(ControlAPI.Path.stores + "/:name/skus")) { request, context in
             let store = try await namedStore(try name(context))
-            return try ControlJSON.response(try await setSKURule(store, try await decode(SetSKURuleRequest.self, from: request)))
+            return try ControlJSON.response(try await setSKURule(store, try await decode(SetSKURuleRequest.self, from: request), actor: context.operatorActor))
         }
         router.post(RouterPath(ControlAPI.Path.stores + "/:name/skus/remove")) { request, context in
             let store = try await namedStore(try name(context))
@@ -25,7 +25,7 @@ extension ControlRoutes {
                 throw ControlAPIError.notFound("store '\(store.name)' has no rule for SKU '\(body.sku)'")
             }
             logger.notice("SKU rule removed", metadata: ["store": .string(store.name), "sku": .string(body.sku)])
-            return try ControlJSON.response(try await reevaluated(store: store, summary: "SKU '\(body.sku)': rule removed"))
+            return try ControlJSON.response(try await reevaluated(store: store, actor: context.operatorActor, summary: "SKU '\(body.sku)': rule removed"))
         }
         router.get(RouterPath(ControlAPI.Path.stores + "/:name/shipping-methods")) { _, context in
             let store = try await namedStore(try name(context))
@@ -42,7 +42,7 @@ extension ControlRoutes {
             guard !code.isEmpty, code.count <= 100 else { throw ControlAPIError.invalid("a service code is 1 to 100 characters") }
             let rule = try await rulesCall { try await database.setShippingRule(storeId: store.id, storeMethod: method, serviceCode: code) }
             logger.notice("shipping method mapped", metadata: ["store": .string(store.name), "method": .string(method), "service": .string(code)])
-            var response = try await reevaluated(store: store, summary: "shipping method '\(method)' maps to service '\(code)'")
+            var response = try await reevaluated(store: store, actor: context.operatorActor, summary: "shipping method '\(method)' maps to service '\(code)'")
             response.shippingRule = Self.shippingRuleInfo(rule)
             return try ControlJSON.response(response)
         }
@@ -52,7 +52,7 @@ extension ControlRoutes {
             guard try await rulesCall({ try await database.removeShippingRule(storeId: store.id, storeMethod: body.method) }) else {
                 throw ControlAPIError.notFound("store '\(store.name)' has no mapping for shipping method '\(body.method)'")
             }
-            return try ControlJSON.response(try await reevaluated(store: store, summary: "shipping method '\(body.method)': mapping removed"))
+            return try ControlJSON.response(try await reevaluated(store: store, actor: context.operatorActor, summary: "shipping method '\(body.method)': mapping removed"))
         }
         router.get(RouterPath(ControlAPI.Path.catalog)) { _, _ in
             let items = try await database.catalogItems()
@@ -60,15 +60,15 @@ extension ControlRoutes {
                 count: items.count, items: items.map { CatalogItemInfo(sku: $0.warehouseSku, description: $0.name) },
                 importedAt: items.map(\.importedAt).max()))
         }
-        router.put(RouterPath(ControlAPI.Path.catalog)) { request, _ in
+        router.put(RouterPath(ControlAPI.Path.catalog)) { request, context in
             let body = try await decode(ImportCatalogRequest.self, from: request)
-            return try ControlJSON.response(try await importCatalog(body))
+            return try ControlJSON.response(try await importCatalog(body, actor: context.operatorActor))
         }
     }
 
     // MARK: Handlers
 
-    func setSKURule(_ store: StoreRecord, _ body: SetSKURuleRequest) async throws -> RuleChangeResponse {
+    func setSKURule(_ store: StoreRecord, _ body: SetSKURuleRequest, actor: EventActor) async throws -> RuleChangeResponse {
         let sku = body.sku.trimmingCharacters(in: .whitespaces)
         guard !sku.isEmpty, sku.count <= 200 else { throw ControlAPIError.invalid("a SKU is 1 to 200 characters") }
         let target: SKURuleTarget
@@ -98,12 +98,12 @@ extension ControlRoutes {
         }
         let rule = try await rulesCall { try await database.setSKURule(storeId: store.id, storeSKU: sku, target) }
         logger.notice("SKU rule set", metadata: ["store": .string(store.name), "sku": .string(sku), "kind": .string(body.kind.rawValue)])
-        var response = try await reevaluated(store: store, summary: summary)
+        var response = try await reevaluated(store: store, actor: actor, summary: summary)
         response.skuRule = Self.skuRuleInfo(rule)
         return response
     }
 
-    func importCatalog(_ body: ImportCatalogRequest) async throws -> RuleChangeResponse {
+    func importCatalog(_ body: ImportCatalogRequest, actor: EventActor) async throws -> RuleChangeResponse {
         var seen: Set<String> = []
         var records: [CatalogItemRecord] = []
         let now = Date()
@@ -117,7 +117,7 @@ extension ControlRoutes {
         let count = try await rulesCall { try await database.replaceCatalog(records) }
         logger.notice("catalog imported", metadata: ["count": .stringConvertible(count)])
         let result = try await rulesCall {
-            try await database.reevaluateHeldOrders(storeId: nil, unmappedShipping: queue.unmappedShipping, actor: Self.operatorActor)
+            try await database.reevaluateHeldOrders(storeId: nil, unmappedShipping: queue.unmappedShipping, actor: actor)
         }
         return RuleChangeResponse(
             store: nil, summary: count == 0 ? "catalog cleared: no SKU is held for the catalog" : "catalog loaded: \(count) SKUs",
@@ -126,9 +126,9 @@ extension ControlRoutes {
 
     // MARK: Helpers
 
-    private func reevaluated(store: StoreRecord, summary: String) async throws -> RuleChangeResponse {
+    private func reevaluated(store: StoreRecord, actor: EventActor, summary: String) async throws -> RuleChangeResponse {
         let result = try await rulesCall {
-            try await database.reevaluateHeldOrders(storeId: store.id, unmappedShipping: queue.unmappedShipping, actor: Self.operatorActor)
+            try await database.reevaluateHeldOrders(storeId: store.id, unmappedShipping: queue.unmappedShipping, actor: actor)
         }
         if !result.released.isEmpty {
             logger.notice("held orders resolved after a rule change", metadata: ["store": .string(store.name), "count": .stringConvertible(result.released.count)])

@@ -7,7 +7,7 @@ import Hummingbird
 // The sync routes of the control API (issue 5): `POST` and `GET /v1/stores/{name}/sync`.
 
 extension ControlRoutes {
-    func registerSyncRoutes(on router: Router<BasicRequestContext>) {
+    func registerSyncRoutes(on router: Router<ControlRequestContext>) {
         let path = RouterPath(ControlAPI.Path.stores + "/:name/sync")
         router.post(path) { request, context in
             let body = try await decode(SyncRequest.self, from: request)

@@ -113,13 +113,18 @@ public func buildDaemon(
     )
     let metrics = MetricsRegistry()
     let callbackServer = CallbackServer.makeApplication(
-        listen: configuration.callbackListen, connections: connections, health: health, readiness: readiness,
-        metrics: metrics, database: database, logger: logger
+        listen: configuration.callbackListen, limits: CallbackLimits(configuration), connections: connections, health: health,
+        readiness: readiness, metrics: metrics, database: database, logger: logger
     )
     let scheduler = SyncScheduler(
         database: database, settings: configuration.sync, health: health, logger: logger,
         makeClient: { store in try await connections.client(for: store) }, metrics: metrics)
     await connections.onStoresChanged { await scheduler.storesChanged() }
+    let access = ControlAccessPolicy.resolve(group: configuration.controlGroup)
+    if access.groupID == nil {
+        logger.warning("the control group does not exist: only root and the daemon's user may use the control socket", metadata: [
+            "group": .string(configuration.controlGroup), "key": .string(ConfigurationKey.controlGroup.rawValue)])
+    }
     let controlServer = ControlServer.makeApplication(
         socketPath: configuration.controlSocketPath,
         routes: ControlRoutes(
@@ -128,6 +133,7 @@ public func buildDaemon(
                 defaultLease: configuration.queueDefaultLease, maxLease: configuration.queueMaxLease,
                 unmappedShipping: configuration.sync.unmappedShipping),
             scheduler: scheduler, metrics: metrics),
+        access: access,
         readiness: readiness,
         logger: logger
     )

@@ -14,6 +14,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stateDirectory: String
     /// The control socket (`control.socket`).
     public var controlSocketPath: String
+    /// Who may use the control socket besides root and the daemon's own user (`control.group`):
+    /// a group name or a numeric gid.
+    public var controlGroup: String = "dropstream"
     /// Threshold for log messages (`log.level`).
     public var logLevel: Logger.Level
     /// A loop that reports no progress for this long counts as stalled (`health.stall_timeout`).
@@ -28,6 +31,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var callbackListen: ListenAddress
     /// The public base URL BigCommerce sends browsers and callbacks to (`callback.public_url`).
     public var callbackPublicURL: String
+    /// A callback connection must deliver each whole request within this long of opening or of
+    /// its previous response, or it is closed (`callback.request_timeout`; slow clients).
+    public var callbackRequestTimeout: Duration = .seconds(10)
+    /// The most callback connections open at once; more wait to be accepted (`callback.max_connections`).
+    public var callbackMaxConnections: Int = 256
     /// The operator's BigCommerce app (`bigcommerce.*`); nil until `bigcommerce.client_id` is set.
     public var bigCommerceApp: BigCommerceAppSettings?
     /// BigCommerce's API host (`bigcommerce.api_base_url`).
@@ -76,11 +84,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
         var keys: [ConfigurationKey] = []
         if stateDirectory != new.stateDirectory { keys.append(.stateDirectory) }
         if controlSocketPath != new.controlSocketPath { keys.append(.controlSocket) }
+        if controlGroup != new.controlGroup { keys.append(.controlGroup) }
         if stallTimeout != new.stallTimeout { keys.append(.stallTimeout) }
         if healthCheckInterval != new.healthCheckInterval { keys.append(.healthCheckInterval) }
         if shutdownTimeout != new.shutdownTimeout { keys.append(.shutdownTimeout) }
         if callbackListen != new.callbackListen { keys.append(.callbackListen) }
         if callbackPublicURL != new.callbackPublicURL { keys.append(.callbackPublicURL) }
+        if callbackRequestTimeout != new.callbackRequestTimeout { keys.append(.callbackRequestTimeout) }
+        if callbackMaxConnections != new.callbackMaxConnections { keys.append(.callbackMaxConnections) }
         if bigCommerceApp != new.bigCommerceApp {
             keys.append(bigCommerceApp?.clientID != new.bigCommerceApp?.clientID ? .bigCommerceClientID : .bigCommerceClientSecretFile)
         }
@@ -111,12 +122,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
 public enum ConfigurationKey: String, CaseIterable, Sendable {
     case stateDirectory = "state_directory"
     case controlSocket = "control.socket"
+    case controlGroup = "control.group"
     case logLevel = "log.level"
     case stallTimeout = "health.stall_timeout"
     case healthCheckInterval = "health.check_interval"
     case shutdownTimeout = "shutdown.timeout"
     case callbackListen = "callback.listen"
     case callbackPublicURL = "callback.public_url"
+    case callbackRequestTimeout = "callback.request_timeout"
+    case callbackMaxConnections = "callback.max_connections"
     case bigCommerceClientID = "bigcommerce.client_id"
     case bigCommerceClientSecretFile = "bigcommerce.client_secret_file"
     case bigCommerceAPIBaseURL = "bigcommerce.api_base_url"

@@ -11,7 +11,8 @@ struct DropStreamCtl: AsyncParsableCommand {
         discussion: """
             Every command talks to dropstreamd over its Unix socket: by default
             $DROPSTREAM_SOCKET, else /run/dropstream/control.sock when it exists (root and
-            members of the 'dropstream' group may use it), else the per-user socket
+            members of the 'dropstream' group may use it; changes are recorded in the history
+            as operator:UID), else the per-user socket
             $XDG_RUNTIME_DIR/dropstream/control.sock that an unprivileged 'dropstreamd' uses.
 
             Output is a human table by default; --json prints one JSON document for scripts.
@@ -22,7 +23,9 @@ struct DropStreamCtl: AsyncParsableCommand {
               64  the command line is wrong
               69  dropstreamd is not running (nothing listens on the socket)
               76  the daemon's answer could not be read (version mismatch?)
-              77  permission denied on the socket
+              77  permission denied: the socket's mode keeps this user out, or the daemon
+                  refused the caller (only root, the daemon's user and members of the control
+                  group, 'dropstream' by default, may use it; join the group or use sudo)
             """,
         version: DropStreamVersion.current,
         subcommands: [StatusCommand.self, ConnectCommand.self, StoreCommand.self, QueueCommand.self, OrdersCommand.self, ShipmentsCommand.self, SkusCommand.self, ShippingCommand.self, CatalogCommand.self]
@@ -48,7 +51,7 @@ enum CtlFailure {
         FileHandle.standardError.write(Data("dropstreamctl: \(error.description)\n".utf8))
         switch error {
         case .daemonNotRunning: return ExitCode(69)
-        case .permissionDenied: return ExitCode(77)
+        case .permissionDenied, .forbidden: return ExitCode(77)
         case .unreadableResponse: return ExitCode(76)
         case .daemon, .transport: return ExitCode(1)
         }

@@ -30,6 +30,25 @@ import Testing
         #expect(configuration.shutdownTimeout == .seconds(10))
     }
 
+    @Test func controlGroupAndCallbackLimits() throws {
+        let defaults = try load("log:\n  level: info\n")
+        #expect(defaults.controlGroup == "dropstream")
+        #expect(defaults.callbackRequestTimeout == .seconds(10))
+        #expect(defaults.callbackMaxConnections == 256)
+
+        let set = try load("control:\n  group: \"54321\"\ncallback:\n  request_timeout: 2s\n  max_connections: 8\n")
+        #expect(set.controlGroup == "54321")
+        #expect(set.callbackRequestTimeout == .seconds(2))
+        #expect(set.callbackMaxConnections == 8)
+
+        for (yaml, key) in [("control:\n  group: \"wheel; rm\"\n", "control.group"), ("control:\n  group: \"-x\"\n", "control.group"),
+                            ("callback:\n  request_timeout: 10ms\n", "callback.request_timeout"),
+                            ("callback:\n  max_connections: 0\n", "callback.max_connections")] {
+            #expect(throws: ConfigurationError.self, "\(yaml)") { try load(yaml) }
+            do { _ = try load(yaml) } catch let error as ConfigurationError { #expect(error.key == key) }
+        }
+    }
+
     @Test func systemdDirectoriesAreHonoured() throws {
         let configuration = try load(nil, environment: [
             "STATE_DIRECTORY": "/var/lib/dropstream", "RUNTIME_DIRECTORY": "/run/dropstream",

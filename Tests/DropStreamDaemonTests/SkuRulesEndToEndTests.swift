@@ -87,7 +87,7 @@ import Testing
             #expect(output.contains("Released 1 held order that now resolve: \(held.id)"))
             let detail = try await world.orderDetail(held.id)
             #expect(detail.order.state == "ready")
-            #expect(detail.events.last.map { "\($0.kind)/\($0.actor)" } == "resolved/operator")
+            #expect(detail.events.last.map { "\($0.kind)/\($0.actor)" } == "resolved/operator:\(getuid())")
 
             // Removing a rule that does not exist is an error
             let missing = try await world.ctl(["skus", "remove", store, "NOT-A-RULE"])

@@ -81,8 +81,8 @@ extension ConnectionTests {
         #expect(h.log.contains("uninstalled the app"))
         // The store's history records the whole life, with who did what.
         let history = (store.history ?? []).map { "\($0.kind)/\($0.actor)" }
-        for expected in ["added/operator", "authorization_started/operator", "authorized/store", "import_status_changed/operator",
-                         "needs_reauthorization/operator", "uninstalled/store"] {
+        for expected in ["added/operator:\(getuid())", "authorization_started/operator:\(getuid())", "authorized/store", "import_status_changed/operator:\(getuid())",
+                         "needs_reauthorization/operator:\(getuid())", "uninstalled/store"] {
             #expect(history.contains(expected), "history lacks \(expected): \(history)")
         }
         #expect(history.last == "uninstalled/store")

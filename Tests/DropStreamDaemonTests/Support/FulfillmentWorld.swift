@@ -311,3 +311,17 @@ final class FulfillmentWorld: @unchecked Sendable {
         try? await sandbox.stop()
     }
 }
+
+extension FulfillmentWorld {
+    /// Runs `body` in a fresh world and shuts it down afterwards, also when `body` throws.
+    static func with(orders: Int, config: [String: String] = [:], _ body: (FulfillmentWorld) async throws -> Void) async throws {
+        let world = try await FulfillmentWorld(orders: orders, config: config)
+        do {
+            try await body(world)
+        } catch {
+            await world.shutdown()
+            throw error
+        }
+        await world.shutdown()
+    }
+}
