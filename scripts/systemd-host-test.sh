@@ -71,6 +71,8 @@ useradd --create-home --groups dropstream operator1
 useradd --create-home outsider1
 check "a dropstream group member runs dropstreamctl status" runuser -u operator1 -- dropstreamctl status
 check "a group member may write (store add)" runuser -u operator1 -- dropstreamctl store add hosttest --store-hash abc123
+check "the history records the member's uid (SO_PEERCRED through the hardened unit)" sh -c \
+    "dropstreamctl store show hosttest --json | grep -q '\"actor\" *: *\"operator:$(id -u operator1)\"'"
 check "a non-member is refused (exit 77, names the socket)" sh -c '
     runuser -u outsider1 -- dropstreamctl status --socket /run/dropstream/control.sock >/tmp/out 2>&1; rc=$?
     cat /tmp/out; [ "$rc" = 77 ] && grep -q control.sock /tmp/out'
