@@ -55,9 +55,14 @@ struct DrillDisk: BenchScenario {
             config: ["sync.poll_interval": "1s", "sync.overlap": "2m", "health.check_interval": "500ms"])
         let notify = try DrillNotifySocket(path: scratch + "/notify.sock")
         world.extraEnvironment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMs * 1000)]
+        let drainTask = notify.drainContinuously()
+        mount.onInterrupt = { [world] in
+            if let daemon = world.daemon, daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
+        }
         var merchantTask: Task<Void, Never>?
         func cleanUp() async {
             merchantTask?.cancel()
+            drainTask.cancel()
             await world.shutdown()
             mount.unmount()
             if keep { print("scratch directory kept: \(scratch)") } else { try? FileManager.default.removeItem(atPath: scratch) }
@@ -66,6 +71,7 @@ struct DrillDisk: BenchScenario {
             try await drill(world, mount: mount, notify: notify, merchantTask: &merchantTask)
         } catch {
             let tail = world.logTail()
+            fflush(nil)  // what the drill printed so far comes before the error
             await cleanUp()
             if error is ExitCode { throw error }
             throw DrillSetupError("\(error)\n--- daemon log tail:\n\(tail)")
@@ -257,6 +263,8 @@ final class TmpfsMount: @unchecked Sendable {
     let path: String
     private var mounted = false
     private var signalSources: [DispatchSourceSignal] = []
+    /// Runs first on SIGINT/SIGTERM (the drill kills its daemon, which holds files in the mount).
+    var onInterrupt: @Sendable () -> Void = {}
 
     init(path: String, sizeMB: Int) throws {
         self.path = path
@@ -267,7 +275,8 @@ final class TmpfsMount: @unchecked Sendable {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [path] in
+            source.setEventHandler { [path, weak self] in
+                self?.onInterrupt()
                 _ = Self.run("/bin/umount", ["-l", path])
                 FileHandle.standardError.write(Data("drill disk: interrupted; unmounted \(path)\n".utf8))
                 exit(130)

@@ -67,7 +67,7 @@ struct DrillFaults: BenchScenario {
             ])
         let notify = try DrillNotifySocket(path: scratch + "/notify.sock")
         world.extraEnvironment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMs * 1000)]
-        var tasks: [Task<Void, Never>] = []
+        var tasks: [Task<Void, Never>] = [notify.drainContinuously()]
         func cleanUp() async {
             for task in tasks { task.cancel() }
             await world.shutdown()
@@ -77,6 +77,7 @@ struct DrillFaults: BenchScenario {
             try await drill(world, notify: notify, length: length, tasks: &tasks)
         } catch {
             let tail = world.logTail()
+            fflush(nil)  // what the drill printed so far comes before the error
             await cleanUp()
             if error is ExitCode { throw error }
             throw DrillSetupError("\(error)\n--- daemon log tail:\n\(tail)")
@@ -118,8 +119,7 @@ struct DrillFaults: BenchScenario {
         let seededShipments = Set(try await world.sandbox.state.shipments(store: hash).map(\.id))
         try await world.startDaemonAndWait()
         let database = try AppDatabase.open(path: world.databasePath)
-        let drainTask = Task { while !Task.isCancelled { notify.drain(); try? await Task.sleep(for: .milliseconds(100)) } }
-        tasks.append(drainTask)
+        tasks.append(notify.drainContinuously())
 
         var faultIDs: [(String, SandboxFaultID)] = []
         for (name, fault) in faultMix(store: hash) { faultIDs.append((name, await world.sandbox.state.injectFault(fault))) }

@@ -57,6 +57,7 @@ struct DrillKill: BenchScenario {
             try await drill(world, merchantTask: &merchantTask)
         } catch {
             let tail = world.logTail()
+            fflush(nil)  // what the drill printed so far comes before the error
             await cleanUp()
             if error is ExitCode { throw error }
             throw DrillSetupError("\(error)\n--- daemon log tail:\n\(tail)")

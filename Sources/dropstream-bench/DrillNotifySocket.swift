@@ -1,10 +1,15 @@
 import Foundation
+import Synchronization
 
 /// Plays systemd's part for a drill: an `AF_UNIX`/`SOCK_DGRAM` socket given to dropstreamd as
 /// `NOTIFY_SOCKET`. Every datagram is stamped by the kernel on arrival (SO_TIMESTAMPNS), so
 /// watchdog gaps are measured exactly even when the drill reads late on a loaded machine
 /// (the technique of Tests/EndToEndTests/Support/NotifySocket.swift).
-final class DrillNotifySocket: @unchecked Sendable {
+///
+/// Drain it continuously (``drainContinuously()``): the kernel queues only
+/// `net.unix.max_dgram_qlen` datagrams (10 by default) and libsystemd's `sd_notify` then
+/// BLOCKS the sending thread — an undrained socket wedges the daemon, which systemd never does.
+final class DrillNotifySocket: Sendable {
     struct Message: Sendable {
         var fields: [String: String]
         /// Kernel arrival time (wall clock, since the epoch).
@@ -13,8 +18,8 @@ final class DrillNotifySocket: @unchecked Sendable {
 
     let path: String
     private let descriptor: Int32
-    // Only touched by the drill's own task (drain is called from one place at a time).
-    private(set) var messages: [Message] = []
+    private let received = Mutex<[Message]>([])
+    var messages: [Message] { received.withLock { $0 } }
 
     init(path: String) throws {
         self.path = path
@@ -45,8 +50,17 @@ final class DrillNotifySocket: @unchecked Sendable {
         unlink(path)
     }
 
+    /// Drains every 50 ms until the task is cancelled.
+    func drainContinuously() -> Task<Void, Never> {
+        Task { while !Task.isCancelled { self.drain(); try? await Task.sleep(for: .milliseconds(50)) } }
+    }
+
     /// Reads every datagram queued so far.
     func drain() {
+        received.withLock { messages in readAll(into: &messages) }
+    }
+
+    private func readAll(into messages: inout [Message]) {
         var buffer = [UInt8](repeating: 0, count: 4096)
         var control = [UInt8](repeating: 0, count: 128)
         while true {
