@@ -225,6 +225,7 @@ struct DrillFaults: BenchScenario {
                 ("faults_fired", Dictionary(uniqueKeysWithValues: fired.map { ($0.0, $0.1) })), ("merchant_edits", edits.total),
                 ("shipped_by_worker", confirmed.count), ("ship_calls_refused", refused), ("store_shipments", storeShipments.count),
                 ("import_status_orders", audit.importStatusOrders), ("queued", audit.queued), ("final_pass_new", pass.ordersNew),
+                ("back_in_import_status", audit.backInImportStatus.count),
                 ("watchdog_pings", pings.count), ("watchdog_expected_interval_seconds", QueueBenchSupport.seconds(expectedInterval)),
                 ("watchdog_max_gap_seconds", QueueBenchSupport.round3(QueueBenchSupport.seconds(maxGapOverall))),
                 ("watchdog_max_gap_under_faults_seconds", QueueBenchSupport.round3(QueueBenchSupport.seconds(maxGapUnderFaults))),

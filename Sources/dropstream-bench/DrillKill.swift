@@ -30,7 +30,7 @@ struct DrillKill: BenchScenario {
     @Option(help: "SIGKILLs to deliver.") var kills: Int = 50
     @Option(help: "Orders seeded in the sandbox store.") var orders: Int = 5_000
     @Option(help: "Random seed (kill moments and merchant edits).") var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
-    @Option(help: "Longest random delay between a (re)start and its SIGKILL, in milliseconds.") var maxDelayMs: Int = 2_500
+    @Option(help: "Longest random delay between a (re)start and its SIGKILL, in milliseconds.") var maxDelayMs: Int = 5_000
     @Option(help: "Delay on every listing request, in milliseconds.") var listLatencyMs: Int = 40
     @Option(help: "Mean interval between merchant edits, in milliseconds.") var editIntervalMs: Int = 150
     @Flag(help: "Keep the scratch directory (database, config, daemon log) and print its path.") var keep = false
@@ -113,7 +113,7 @@ struct DrillKill: BenchScenario {
             ],
             info: [
                 ("seed", seed), ("kills", kills), ("orders", orders), ("merchant_edits", edits.total),
-                ("import_status_orders", audit.importStatusOrders), ("queued", audit.queued),
+                ("import_status_orders", audit.importStatusOrders), ("queued", audit.queued), ("back_in_import_status", audit.backInImportStatus.count),
                 ("open_before_final_pass", beforeFinal), ("final_pass_new", pass.ordersNew),
                 ("wall_seconds", QueueBenchSupport.round3(QueueBenchSupport.seconds(wall))),
             ]

@@ -319,6 +319,11 @@ struct QueueAudit: CustomStringConvertible {
     /// Orders that left the import status but are still `ready` in the queue (cancelled or
     /// shipped elsewhere must be `cancelled`; moved to another open status must be `held`).
     var departuresNotApplied: [String] = []
+    /// Orders the queue had already cancelled (or shipped) that the store put back into the
+    /// import status: by the sync rules never re-queued on their own (they could ship twice);
+    /// the daemon records `back_in_import_status` in the order's history and an operator
+    /// decides. Counted here only when that event is there — else the order counts as lost.
+    var backInImportStatus: [String] = []
     var queued = 0, open = 0, importStatusOrders = 0
 
     var description: String {
@@ -327,6 +332,7 @@ struct QueueAudit: CustomStringConvertible {
               import-status orders in the store: \(importStatusOrders); queue rows: \(queued), open: \(open)
               lost: \(lost.count)\(ids(lost)); duplicated: \(duplicated.count)\(ids(duplicated)); \
             line-item mismatches: \(lineMismatches.count)\(ids(lineMismatches)); departures not applied: \(departuresNotApplied.count)\(ids(departuresNotApplied))
+              back in the import status after being cancelled here (not re-queued by design; the operator decides): \(backInImportStatus.count)\(ids(backInImportStatus))
             """
     }
 
@@ -345,7 +351,16 @@ struct QueueAudit: CustomStringConvertible {
             let row = byExternal[id]
             if order.statusID == SandboxOrderStatus.awaitingFulfillment {
                 audit.importStatusOrders += 1
-                guard let row, row.state != .cancelled else { audit.lost.append(id); continue }
+                guard let row else { audit.lost.append(id); continue }
+                if row.state == .cancelled {
+                    let events = try await database.events(forOrder: row.id)
+                    if events.contains(where: { $0.kind.rawValue == "back_in_import_status" }) {
+                        audit.backInImportStatus.append(id)
+                    } else {
+                        audit.lost.append(id)
+                    }
+                    continue
+                }
                 // A shipped order's lines are what was shipped; the store may not have caught up.
                 guard row.state == .ready || row.state == .held else { continue }
                 let physical = order.lines.filter { $0.type == .physical }
