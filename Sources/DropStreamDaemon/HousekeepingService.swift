@@ -6,7 +6,9 @@ import ServiceLifecycle
 
 /// The daemon's own heartbeat loop: probes the database with a small write, refreshes the
 /// `STATUS=` line, and reports progress to the ``HealthMonitor``. If the database wedges (a
-/// full disk, a lock held forever) this loop stops reporting and the watchdog pings stop.
+/// lock held forever) this loop stops reporting and the watchdog pings stop. A full or
+/// read-only disk is reported (log, STATUS=, `dropstreamctl status`) but the daemon keeps
+/// running: writes fail and are retried by their loops until the space returns.
 struct HousekeepingService: Service {
     static let loopName = "housekeeping"
 
@@ -25,17 +27,21 @@ struct HousekeepingService: Service {
         try? await cancelWhenGracefulShutdown {
             var lastProblem: String?
             while true {
-                let problem = await probeDatabase()
+                let (problem, storage) = await probeDatabase()
                 if problem != lastProblem {
-                    if let problem {
+                    if let problem, storage {
+                        logger.error(
+                            "cannot write the database: the state directory's disk is full or read-only; orders are not imported or updated until space (or write access) returns, nothing already queued is lost",
+                            metadata: ["error": .string(problem), "directory": .string((database.path as NSString).deletingLastPathComponent)])
+                    } else if let problem {
                         logger.error("database check failed", metadata: ["error": .string(problem)])
                     } else if lastProblem != nil {
                         logger.notice("database check passes again")
                     }
                     lastProblem = problem
                 }
-                await health.reportDatabase(problem: problem)
-                await statusBoard.update(await statusLine(databaseProblem: problem))
+                await health.reportDatabase(problem: problem, storage: storage)
+                await statusBoard.update(await statusLine(databaseProblem: problem, storage: storage))
                 await health.reportProgress(loop: Self.loopName)
                 await readiness.mark(.firstHealthCheckDone)
                 try await Task.sleep(for: interval)
@@ -43,17 +49,19 @@ struct HousekeepingService: Service {
         }
     }
 
-    private func probeDatabase() async -> String? {
+    /// nil when the probe worked; else the error and whether it is the storage refusing writes.
+    private func probeDatabase() async -> (problem: String?, storage: Bool) {
         do {
             try await database.checkHealth()
-            return nil
+            return (nil, false)
         } catch {
-            return "\(error)"
+            return ("\(error)", AppDatabase.isStorageRefusal(error))
         }
     }
 
     /// "2 stores active (3 connected), 12 orders ready, 2 held" — what `systemctl status` shows.
-    private func statusLine(databaseProblem: String?) async -> String {
+    private func statusLine(databaseProblem: String?, storage: Bool) async -> String {
+        if databaseProblem != nil, storage { return "Degraded: disk full or read-only: cannot write the database; waiting for space" }
         if let databaseProblem { return "Degraded: database check failed: \(databaseProblem)" }
         guard let summary = try? await database.statusSummary() else { return "Degraded: database cannot be read" }
         let connected = summary.stores.filter { $0.key != .disconnected }.values.reduce(0, +)

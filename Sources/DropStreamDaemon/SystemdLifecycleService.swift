@@ -4,7 +4,7 @@ import ServiceLifecycle
 
 /// The daemon's side of the systemd contract (DESIGN §6): READY=1 once ``Readiness`` says the
 /// ctl can connect, WATCHDOG=1 at half of `WATCHDOG_USEC` only while ``HealthMonitor`` sees
-/// progress, STOPPING=1 as soon as graceful shutdown begins. Off systemd it does nothing.
+/// progress (a full or read-only disk is reported but does not stop the pings), STOPPING=1 as soon as graceful shutdown begins. Off systemd it does nothing.
 ///
 /// It must be the last service of the group: ServiceGroup shuts services down in reverse
 /// order, so this one hears about the shutdown first and says STOPPING=1 before anything stops.
@@ -37,7 +37,7 @@ struct SystemdLifecycleService: Service {
         var withholding = false
         while true {
             let assessment = await health.assess()
-            if assessment.isHealthy {
+            if assessment.watchdogProblems.isEmpty {
                 notifier.watchdogPing()
                 if withholding {
                     logger.notice("progress resumed; watchdog pings resumed")
@@ -47,7 +47,7 @@ struct SystemdLifecycleService: Service {
                 withholding = true
                 logger.error(
                     "no progress; withholding watchdog pings so systemd can restart a wedged daemon",
-                    metadata: ["problems": .string(assessment.problems.joined(separator: "; "))]
+                    metadata: ["problems": .string(assessment.watchdogProblems.joined(separator: "; "))]
                 )
             }
             try await Task.sleep(for: interval)

@@ -160,6 +160,15 @@ extension AppDatabase {
         }
     }
 
+    /// Whether `error` says the database's storage refuses writes — the disk is full
+    /// (`SQLITE_FULL`) or the file or its filesystem is read-only (`SQLITE_READONLY`) — as
+    /// opposed to a wedge such as a lock held forever. Restarting the daemon cannot fix these;
+    /// freeing space or remounting read-write does, and the next write then simply works.
+    public static func isStorageRefusal(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_READONLY
+    }
+
     /// A cheap write probe for the watchdog: commits one tiny row.
     ///
     /// Fails when the disk is full or read-only, the file was deleted from under us, or a lock

@@ -10,6 +10,25 @@ final class ManualClock: Sendable {
 }
 
 @Suite struct HealthMonitorTests {
+
+    @Test func aFullDiskIsReportedButDoesNotStopTheWatchdog() async {
+        let monitor = HealthMonitor(stallTimeout: .seconds(10))
+        await monitor.register(loop: "housekeeping")
+        // Given the disk is full: unhealthy, the reason shown, but nothing a restart would fix
+        await monitor.reportDatabase(problem: "SQLite error 13: database or disk is full", storage: true)
+        var assessment = await monitor.assess()
+        #expect(!assessment.isHealthy)
+        #expect(assessment.problems == ["database: SQLite error 13: database or disk is full"])
+        #expect(assessment.watchdogProblems.isEmpty)
+        // When the database wedges instead (a lock held forever), the pings stop
+        await monitor.reportDatabase(problem: "SQLite error 5: database is locked")
+        assessment = await monitor.assess()
+        #expect(assessment.watchdogProblems == ["database: SQLite error 5: database is locked"])
+        // And when it works again, all is well
+        await monitor.reportDatabase(problem: nil, storage: true)
+        assessment = await monitor.assess()
+        #expect(assessment.isHealthy && assessment.watchdogProblems.isEmpty)
+    }
     @Test func healthyWhileEveryLoopReports() async {
         let clock = ManualClock()
         let monitor = HealthMonitor(stallTimeout: .seconds(10)) { clock.now }
