@@ -95,13 +95,16 @@ import Testing
         try await withWorld { world in
             _ = try await setClaimStatus(world, "9")
             let source = world.sandboxOrders[0]
-            // The flip's read of the order is slow: the warehouse ships meanwhile.
+            // The flip's read of the order is slow: the warehouse ships meanwhile. The delay is
+            // long so that, even on a loaded machine, the ship is confirmed before the read ends.
             _ = await world.sandbox.state.injectFault(SandboxFault(
-                .latency(.seconds(2)), trigger: .nextRequests(1), store: Self.hash, endpoint: .getOrder))
+                .latency(.seconds(12)), trigger: .nextRequests(1), store: Self.hash, endpoint: .getOrder))
             let order = try await claim(world)
             try await eventually("the pusher has begun the flip") { try await changes(world, order.id).first?.state == .sending }
+            let began = ContinuousClock.now
             try await ship(world, order.id, tracking: "FLIP-2")
-            _ = try await world.waitForShipments(of: order.id, toBe: "delivered", count: 1)
+            try #require(ContinuousClock.now - began < .seconds(11), "the ship took too long to test the race")
+            _ = try await world.waitForShipments(of: order.id, toBe: "delivered", count: 1, timeout: .seconds(45))
             #expect(try await storeStatus(world, source.id) == SandboxOrderStatus.shipped)
             #expect(await storeWrites(world, source.id).puts.isEmpty, "no status PUT once the shipment was confirmed")
             #expect(try await changes(world, order.id).map(\.state) == [.superseded])
