@@ -63,12 +63,14 @@ struct HousekeepingService: Service {
     private func statusLine(databaseProblem: String?, storage: Bool) async -> String {
         if databaseProblem != nil, storage { return "Degraded: disk full or read-only: cannot write the database; waiting for space" }
         if let databaseProblem { return "Degraded: database check failed: \(databaseProblem)" }
-        guard let summary = try? await database.statusSummary() else { return "Degraded: database cannot be read" }
-        let connected = summary.stores.filter { $0.key != .disconnected }.values.reduce(0, +)
-        let active = summary.stores[.active] ?? 0
-        let ready = summary.orders[.ready] ?? 0
-        let held = summary.orders[.held] ?? 0
-        let claimed = summary.orders[.claimed] ?? 0
+        // Open orders only: counting the whole history here would make READY=1 and every
+        // refresh cost more as shipped orders pile up (docs/performance-startup.md).
+        guard let counts = try? await database.queueStatusCounts() else { return "Degraded: database cannot be read" }
+        let connected = counts.stores.filter { $0.key != .disconnected }.values.reduce(0, +)
+        let active = counts.stores[.active] ?? 0
+        let ready = counts.openOrders[.ready] ?? 0
+        let held = counts.openOrders[.held] ?? 0
+        let claimed = counts.openOrders[.claimed] ?? 0
         let line = "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
         guard let scheduler else { return line }
         // "...; 3 syncing, last pass 4s ago" (DESIGN §6).

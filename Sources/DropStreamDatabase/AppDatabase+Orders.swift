@@ -190,29 +190,29 @@ extension AppDatabase {
     static func upsert(
         _ db: Database, storeId: Int64, _ order: ImportedOrder, rules: ResolutionRules? = nil, now: Date
     ) throws -> UpsertResult {
-        typealias C = FulfillmentOrderRecord.Columns
         let payload = try JSONText.encode(order.payload)
-        let existing = try FulfillmentOrderRecord
-            .filter(C.storeId == storeId && C.externalOrderId == order.externalOrderID)
-            .fetchOne(db)
+        // Cached statements: a backfill runs this for every order, and compiling the same SQL
+        // (with GRDB's authorizer) each time was a fifth of the pass's CPU
+        // (docs/performance-sync.md, "Profile").
+        let existing = try FulfillmentOrderRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM fulfillmentOrder WHERE storeId = ? AND externalOrderId = ?"),
+            arguments: [storeId, order.externalOrderID])
         let resolutionHold = rules.flatMap { SKUResolver.resolve(order.payload, rules: $0).holdReason }
         guard let existing else {
             let holdReason = order.holdReason ?? resolutionHold
             let state: OrderState = holdReason == nil ? .ready : .held
-            let inserted = try FulfillmentOrderRecord.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO fulfillmentOrder
-                      (storeId, externalOrderId, state, storeStatusId, dateModified, payload, holdReason, createdAt, updatedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
-                    """,
-                arguments: [storeId, order.externalOrderID, state, order.storeStatusID, order.dateModified, payload,
-                            holdReason, now, now])!
+            try db.cachedStatement(sql: """
+                INSERT INTO fulfillmentOrder
+                  (storeId, externalOrderId, state, storeStatusId, dateModified, payload, holdReason, createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [storeId, order.externalOrderID, state, order.storeStatusID, order.dateModified, payload,
+                                         holdReason, now, now])
+            let insertedId = db.lastInsertedRowID
             var detail = ["storeStatusId": String(order.storeStatusID)]
             detail["holdReason"] = holdReason
-            try appendEvent(db, orderId: inserted.id, kind: .imported, from: nil, to: state, actor: .sync,
+            try appendEvent(db, orderId: insertedId, kind: .imported, from: nil, to: state, actor: .sync,
                             detail: detail, at: now)
-            return UpsertResult(orderId: inserted.id, change: .inserted)
+            return UpsertResult(orderId: insertedId, change: .inserted)
         }
         // Idempotence: only a strictly newer store modification time changes anything.
         guard order.dateModified.databaseText > existing.dateModified.databaseText else {
@@ -307,8 +307,7 @@ extension AppDatabase {
         _ db: Database, orderId: Int64, kind: OrderEventKind, from: OrderState?, to: OrderState?,
         actor: EventActor, detail: [String: String]?, at: Date
     ) throws {
-        try db.execute(
-            sql: "INSERT INTO orderEvent (orderId, at, kind, fromState, toState, actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [orderId, at, kind, from, to, actor, try detail.map { try JSONText.encode($0) }])
+        try db.cachedStatement(sql: "INSERT INTO orderEvent (orderId, at, kind, fromState, toState, actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [orderId, at, kind, from, to, actor, try detail.map { try JSONText.encode($0) }])
     }
 }

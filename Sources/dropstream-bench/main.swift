@@ -15,7 +15,7 @@ struct DropStreamBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dropstream-bench",
         abstract: "Measure the figures the README reports (run a release build).",
-        subcommands: [SandboxServe.self, Backfill.self, QueueThroughput.self, Drill.self])
+        subcommands: [SandboxServe.self, Backfill.self, QueueThroughput.self, Fleet.self, Startup.self, Drill.self])
 }
 
 // In a main.swift, `main()` and `run()` resolve to ParsableCommand's synchronous versions (which
