@@ -57,7 +57,7 @@ check "the config now names the client id" grep -q '^  client_id: host-test-app'
 # --- run: Type=notify, so `enable --now` returns once the daemon sent READY=1.
 require "systemctl enable --now dropstreamd" systemctl enable --now dropstreamd
 check "the service is active (running)" test "$(prop SubState)" = running
-check "STATUS= reaches systemd" sh -c "systemctl show -p StatusText --value dropstreamd | grep -q 'stores'"
+check "STATUS= reaches systemd" sh -c "systemctl show -p StatusText --value dropstreamd | grep -q 'ready, .* claimed, .* held'"
 echo "# StatusText: $(prop StatusText)"
 check "the daemon runs as user dropstream" test "$(ps -o user= -p "$(prop MainPID)")" = dropstream
 check "the socket is /run/dropstream/control.sock, 0660 dropstream:dropstream" \

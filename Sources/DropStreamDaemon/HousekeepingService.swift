@@ -59,7 +59,9 @@ struct HousekeepingService: Service {
         }
     }
 
-    /// "2 stores active (3 connected), 12 orders ready, 2 held" — what `systemctl status` shows.
+    /// What `systemctl status` shows, queue first, then the stores, then what needs a human:
+    /// "12 ready, 3 claimed, 2 held; 2 of 3 stores syncing, last pass 4s ago; 1 store needs
+    /// re-authorization" (DESIGN §6).
     private func statusLine(databaseProblem: String?, storage: Bool) async -> String {
         if databaseProblem != nil, storage { return "Degraded: disk full or read-only: cannot write the database; waiting for space" }
         if let databaseProblem { return "Degraded: database check failed: \(databaseProblem)" }
@@ -67,15 +69,19 @@ struct HousekeepingService: Service {
         // refresh cost more as shipped orders pile up (docs/performance-startup.md).
         guard let counts = try? await database.queueStatusCounts() else { return "Degraded: database cannot be read" }
         let connected = counts.stores.filter { $0.key != .disconnected }.values.reduce(0, +)
+        var parts = ["\(counts.openOrders[.ready] ?? 0) ready, \(counts.openOrders[.claimed] ?? 0) claimed, \(counts.openOrders[.held] ?? 0) held"]
+        guard connected > 0 else { return (parts + ["no store connected"]).joined(separator: "; ") }
         let active = counts.stores[.active] ?? 0
-        let ready = counts.openOrders[.ready] ?? 0
-        let held = counts.openOrders[.held] ?? 0
-        let claimed = counts.openOrders[.claimed] ?? 0
-        let line = "\(active) of \(connected) stores active; \(ready) orders ready, \(claimed) claimed, \(held) held"
-        guard let scheduler else { return line }
-        // "...; 3 syncing, last pass 4s ago" (DESIGN §6).
-        let sync = await scheduler.summary()
-        let lastPass = sync.lastPassFinishedAt.map { "last pass \(Duration.seconds(max(0, Int64(Date().timeIntervalSince($0)))).humanDescription) ago" } ?? "no pass yet"
-        return line + "; \(sync.syncing) syncing, \(lastPass)"
+        if let scheduler {
+            let sync = await scheduler.summary()
+            let lastPass = sync.lastPassFinishedAt.map { "last pass \(Duration.seconds(max(0, Int64(Date().timeIntervalSince($0)))).humanDescription) ago" } ?? "no pass yet"
+            parts.append("\(sync.syncing) of \(connected) \(connected == 1 ? "store" : "stores") syncing, \(lastPass)")
+        } else {
+            parts.append("\(active) of \(connected) \(connected == 1 ? "store" : "stores") active")
+        }
+        for (state, what) in [(StoreState.needsReauthorization, "re-authorization"), (.awaitingAuthorization, "authorization")] {
+            if let n = counts.stores[state], n > 0 { parts.append("\(n) \(n == 1 ? "store needs" : "stores need") \(what)") }
+        }
+        return parts.joined(separator: "; ")
     }
 }

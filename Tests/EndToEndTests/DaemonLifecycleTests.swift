@@ -67,8 +67,8 @@ import Testing
     @Test func statusLineIsSentToSystemd() async throws {
         let harness = try DaemonHarness(config: "health:\n  check_interval: 200ms\n")
         let daemon = try await harness.startAndWaitUntilReady()
-        let message = try await harness.notify.waitForAny { $0.fields["STATUS"]?.contains("orders ready") == true }
-        #expect(message.fields["STATUS"]?.contains("0 of 0 stores active") == true)
+        let message = try await harness.notify.waitForAny { $0.fields["STATUS"]?.contains(" ready, ") == true }
+        #expect(message.fields["STATUS"] == "0 ready, 0 claimed, 0 held; no store connected")
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
     }
