@@ -104,13 +104,6 @@ enum BenchMachine {
     }
 }
 
-/// Wall-clock time as the kernel stamps datagrams (CLOCK_REALTIME), in nanoseconds.
-func realtimeNanoseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-}
-
 /// Nearest-rank percentile of sorted values.
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
     guard !sorted.isEmpty else { return 0 }

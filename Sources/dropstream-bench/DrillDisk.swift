@@ -53,7 +53,7 @@ struct DrillDisk: BenchScenario {
         let world = try await DrillWorld(
             scratch: scratch, stateDirectory: stateDirectory, sandboxConfiguration: SandboxConfiguration(rateLimitEnabled: false),
             config: ["sync.poll_interval": "1s", "sync.overlap": "2m", "health.check_interval": "500ms"])
-        let notify = try DrillNotifySocket(path: scratch + "/notify.sock")
+        let notify = try BenchNotifySocket(path: scratch + "/notify.sock")
         world.extraEnvironment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMs * 1000)]
         let drainTask = notify.drainContinuously()
         mount.onInterrupt = { [world] in
@@ -79,7 +79,7 @@ struct DrillDisk: BenchScenario {
         await cleanUp()
     }
 
-    private func drill(_ world: DrillWorld, mount: TmpfsMount, notify: DrillNotifySocket, merchantTask: inout Task<Void, Never>?) async throws {
+    private func drill(_ world: DrillWorld, mount: TmpfsMount, notify: BenchNotifySocket, merchantTask: inout Task<Void, Never>?) async throws {
         let start = ContinuousClock.now
         let hash = DrillWorld.storeHash
         try await world.seed(orders: orders, seed: seed)
@@ -103,7 +103,7 @@ struct DrillDisk: BenchScenario {
         let logOffset = (try? FileManager.default.attributesOfItem(atPath: world.logPath)[.size] as? Int) ?? 0
         let filler = world.stateDirectory + "/filler"
         let filled = try mount.fill(file: filler)
-        let filledAt = DrillNotifySocket.now()
+        let filledAt = BenchNotifySocket.now()
         print("  disk full: \(filled / 1_048_576) MiB filler written after \(openWhenFilled) orders were committed")
 
         var reportedStatus: String?, reportedLog: String?, reportedCtl: [String]?
@@ -156,7 +156,7 @@ struct DrillDisk: BenchScenario {
             try await Task.sleep(for: .milliseconds(100))
         }
         notify.drain()
-        let freedAt = DrillNotifySocket.now()
+        let freedAt = BenchNotifySocket.now()
         let pingsWhileFull = notify.pingTimes.filter { $0 >= filledAt && $0 <= freedAt }
         var gapWhileFull = Duration.zero
         var previous = filledAt

@@ -65,7 +65,7 @@ struct DrillFaults: BenchScenario {
                 "shipments.push_interval": "200ms", "shipments.retry_delay": "200ms", "shipments.max_retry_delay": "3s",
                 "queue.rescue_interval": "1s",
             ])
-        let notify = try DrillNotifySocket(path: scratch + "/notify.sock")
+        let notify = try BenchNotifySocket(path: scratch + "/notify.sock")
         world.extraEnvironment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMs * 1000)]
         var tasks: [Task<Void, Never>] = [notify.drainContinuously()]
         func cleanUp() async {
@@ -111,7 +111,7 @@ struct DrillFaults: BenchScenario {
         return mix
     }
 
-    private func drill(_ world: DrillWorld, notify: DrillNotifySocket, length: Duration, tasks: inout [Task<Void, Never>]) async throws {
+    private func drill(_ world: DrillWorld, notify: BenchNotifySocket, length: Duration, tasks: inout [Task<Void, Never>]) async throws {
         let start = ContinuousClock.now
         let hash = DrillWorld.storeHash
         try await world.seed(orders: orders, seed: seed, quota: quota)
@@ -149,7 +149,7 @@ struct DrillFaults: BenchScenario {
                              QueueBenchSupport.seconds(ContinuousClock.now - faultsStart), open, shipped, notify.pingTimes.count))
             }
         }
-        let faultsEnd = DrillNotifySocket.now()
+        let faultsEnd = BenchNotifySocket.now()
         notify.drain()
         let maxGapUnderFaults = notify.maxPingGap(until: faultsEnd)
         var fired: [(String, Int)] = []
@@ -175,11 +175,11 @@ struct DrillFaults: BenchScenario {
             try await Task.sleep(for: .milliseconds(200))
         }
         notify.drain()
-        let maxGapOverall = notify.maxPingGap(until: DrillNotifySocket.now())
+        let maxGapOverall = notify.maxPingGap(until: BenchNotifySocket.now())
         let pings = notify.pingTimes
         let timeout = Duration.milliseconds(Int64(watchdogMs))
         let gapsOverTimeout = zip(pings, pings.dropFirst()).filter { $1 - $0 > timeout }.count
-            + ((pings.last.map { DrillNotifySocket.now() - $0 > timeout } ?? true) ? 1 : 0)
+            + ((pings.last.map { BenchNotifySocket.now() - $0 > timeout } ?? true) ? 1 : 0)
 
         // The store's side of the shipments.
         let confirmedStoreIDs = Set(confirmed.values)

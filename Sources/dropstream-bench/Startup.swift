@@ -110,30 +110,29 @@ struct Startup: BenchScenario {
     /// One start: exec → READY=1 (kernel timestamp), then SIGTERM and wait. Returns the seconds
     /// and the last STATUS= sent up to READY=1.
     private func timeStart(_ binary: URL, config: String, stateDirectory: String, scratch: String) async throws -> (Double, String) {
-        let notify = try NotifyListener(path: scratch + "/notify.sock")
+        let notify = try BenchNotifySocket(path: scratch + "/notify.sock")
         let log = scratch + "/dropstreamd.log"
-        let start = realtimeNanoseconds()
+        let start = BenchNotifySocket.now()
         let daemon = try BenchDaemon.spawn(
             binary, config: config, stateDirectory: stateDirectory, socket: scratch + "/control.sock", log: log,
             callbackPort: try QueueBenchSupport.freeLoopbackPort(), extraEnvironment: ["NOTIFY_SOCKET": notify.path])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let deadline = ContinuousClock.now + .seconds(timeout)
-        var readyAt: Int64?
-        var status = ""
-        while readyAt == nil {
-            for message in notify.drain() where readyAt == nil {
-                if let line = message.fields["STATUS"] { status = line }
-                if message.fields["READY"] == "1" { readyAt = message.arrivedAtNanoseconds }
+        while true {
+            notify.drain()
+            let messages = notify.messages
+            if let ready = messages.firstIndex(where: { $0.fields["READY"] == "1" }) {
+                let status = messages[...ready].compactMap { $0.fields["STATUS"] }.last ?? ""
+                await QueueBenchSupport.stop(daemon)
+                let elapsed = messages[ready].arrivedAt - start
+                return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, status)
             }
-            if readyAt != nil { break }
             guard daemon.isRunning, ContinuousClock.now < deadline else {
                 let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 throw ValidationError("dropstreamd sent no READY=1 within \(timeout) s (running: \(daemon.isRunning)):\n\(text.suffix(3000))")
             }
             try await Task.sleep(for: .milliseconds(2))
         }
-        await QueueBenchSupport.stop(daemon)
-        return (Double(readyAt! - start) / 1e9, status)
     }
 
     /// One order's payload: two lines and an address, about the size of a real order.
@@ -146,96 +145,4 @@ struct Startup: BenchScenario {
             addressID: "1", firstName: "Ada", lastName: "Lovelace", street1: "12 Analytical Row", city: "London",
             state: "Greater London", zip: "N1 9GU", country: "United Kingdom", countryISO2: "GB"),
         shippingMethod: "Standard", customerMessage: nil)
-}
-
-/// This program's stand-in for systemd's notify socket: an AF_UNIX datagram socket whose
-/// datagrams carry the kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME), so a late read
-/// does not skew the figure. The same technique as Tests/EndToEndTests/Support/NotifySocket.swift.
-final class NotifyListener {
-    struct Message {
-        var fields: [String: String]
-        var arrivedAtNanoseconds: Int64
-    }
-
-    let path: String
-    private let descriptor: Int32
-
-    init(path: String) throws {
-        unlink(path)
-        self.path = path
-        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw ValidationError("socket(): \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: path.utf8)
-            buffer[path.utf8.count] = 0
-        }
-        let descriptor = self.descriptor
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else { throw ValidationError("bind(\(path)): \(String(cString: strerror(errno)))") }
-        var on: Int32 = 1
-        guard setsockopt(descriptor, SOL_SOCKET, SO_TIMESTAMPNS, &on, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-            throw ValidationError("setsockopt(SO_TIMESTAMPNS): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    deinit {
-        close(descriptor)
-        unlink(path)
-    }
-
-    /// Every datagram queued now.
-    func drain() -> [Message] {
-        var messages: [Message] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        var control = [UInt8](repeating: 0, count: 128)
-        while true {
-            var arrivedAt: Int64 = 0
-            let count = buffer.withUnsafeMutableBytes { data in
-                control.withUnsafeMutableBytes { controlBytes in
-                    var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
-                    return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                        var header = msghdr()
-                        header.msg_iov = vectorPointer
-                        header.msg_iovlen = 1
-                        header.msg_control = controlBytes.baseAddress
-                        header.msg_controllen = controlBytes.count
-                        let received = recvmsg(descriptor, &header, 0)
-                        if received > 0 { arrivedAt = Self.kernelTimestamp(controlBytes, length: Int(header.msg_controllen)) }
-                        return received
-                    }
-                }
-            }
-            guard count > 0 else { return messages }
-            var fields: [String: String] = [:]
-            for line in String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n") {
-                guard let equals = line.firstIndex(of: "=") else { continue }
-                fields[String(line[..<equals])] = String(line[line.index(after: equals)...])
-            }
-            messages.append(Message(fields: fields, arrivedAtNanoseconds: arrivedAt == 0 ? realtimeNanoseconds() : arrivedAt))
-        }
-    }
-
-    /// SCM_TIMESTAMPNS from the control messages (`struct cmsghdr { size_t len; int level; int
-    /// type; data }`, 8-byte aligned on Linux); 0 when absent.
-    private static func kernelTimestamp(_ control: UnsafeMutableRawBufferPointer, length: Int) -> Int64 {
-        var offset = 0
-        let headerSize = MemoryLayout<Int>.size + 2 * MemoryLayout<Int32>.size
-        while offset + headerSize <= length {
-            let cmsgLength = control.load(fromByteOffset: offset, as: Int.self)
-            let level = control.load(fromByteOffset: offset + MemoryLayout<Int>.size, as: Int32.self)
-            let type = control.load(fromByteOffset: offset + MemoryLayout<Int>.size + 4, as: Int32.self)
-            guard cmsgLength >= headerSize else { break }
-            if level == SOL_SOCKET && type == SO_TIMESTAMPNS, offset + headerSize + 16 <= length {
-                let seconds = control.load(fromByteOffset: offset + headerSize, as: Int.self)
-                let nanoseconds = control.load(fromByteOffset: offset + headerSize + 8, as: Int.self)
-                return Int64(seconds) * 1_000_000_000 + Int64(nanoseconds)
-            }
-            offset += (cmsgLength + 7) & ~7
-        }
-        return 0
-    }
 }

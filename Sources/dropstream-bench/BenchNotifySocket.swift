@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Plays systemd's part for a drill: an `AF_UNIX`/`SOCK_DGRAM` socket given to dropstreamd as
+/// Plays systemd's part for a drill or the startup benchmark: an `AF_UNIX`/`SOCK_DGRAM` socket given to dropstreamd as
 /// `NOTIFY_SOCKET`. Every datagram is stamped by the kernel on arrival (SO_TIMESTAMPNS), so
 /// watchdog gaps are measured exactly even when the drill reads late on a loaded machine
 /// (the technique of Tests/EndToEndTests/Support/NotifySocket.swift).
@@ -9,7 +9,7 @@ import Synchronization
 /// Drain it continuously (``drainContinuously()``): the kernel queues only
 /// `net.unix.max_dgram_qlen` datagrams (10 by default) and libsystemd's `sd_notify` then
 /// BLOCKS the sending thread — an undrained socket wedges the daemon, which systemd never does.
-final class DrillNotifySocket: Sendable {
+final class BenchNotifySocket: Sendable {
     struct Message: Sendable {
         var fields: [String: String]
         /// Kernel arrival time (wall clock, since the epoch).
@@ -22,6 +22,7 @@ final class DrillNotifySocket: Sendable {
     var messages: [Message] { received.withLock { $0 } }
 
     init(path: String) throws {
+        unlink(path)  // a socket left by an earlier run in the same scratch directory
         self.path = path
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw DrillSetupError("socket(): \(String(cString: strerror(errno)))") }
