@@ -3,8 +3,9 @@ import Foundation
 import Testing
 
 extension ConnectionTests {
-/// DESIGN §6 and issue 4: no token, code or client secret in the daemon's debug log, in the
-/// ctl's output (human or JSON), or as plain text in the database, after a full flow.
+/// DESIGN §6 and issues 4 and 8: no token, code or client secret in the daemon's debug log, in the
+/// ctl's output (human or JSON), /metrics, the daemon's command line and environment, or as
+/// plain text in the database, after a full flow.
 @Suite struct SecretHygieneTests {
     @Test func noSecretLeaksAfterAFullFlow() async throws {
         let h = try await ConnectionHarness.start()
@@ -39,6 +40,15 @@ extension ConnectionTests {
         for token in tokens { try await h.sandbox.state.revokeToken(token) }
         #expect(try await run(["store", "statuses", "leaky", "--json"]) == 1)
 
+        // What else a local user or a scraper can read: /metrics and /healthz, and the
+        // daemon's command line and environment (what a child process would inherit).
+        let scraped = try await h.fetch(h.callbackBase + "/metrics").text + h.fetch(h.callbackBase + "/healthz").text
+        #expect(scraped.contains("dropstream_"), "the /metrics scrape worked")
+        let processFiles = ["cmdline", "environ"].map { name in
+            (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(h.process.pid)/\(name)"))) ?? Data()
+        }
+        #expect(!processFiles[0].isEmpty, "read the daemon's /proc/PID/cmdline")
+
         let log = h.log
         #expect(log.contains("debug") || log.contains("<7>"), "the daemon logs at debug level")
         #expect(log.contains("store authorized and active"))
@@ -48,6 +58,8 @@ extension ConnectionTests {
             #expect(!log.contains(secret), "the daemon's log contains a secret")
             #expect(!ctlOutput.contains(secret), "dropstreamctl's output contains a secret")
             #expect(database.range(of: Data(secret.utf8)) == nil, "the database holds a secret in plain text")
+            #expect(!scraped.contains(secret), "/metrics or /healthz shows a secret")
+            for file in processFiles { #expect(file.range(of: Data(secret.utf8)) == nil, "the daemon's command line or environment holds a secret") }
         }
         // And the files themselves: the generated token key is private.
         var info = stat()
