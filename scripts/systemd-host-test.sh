@@ -103,6 +103,27 @@ check "the journal records the watchdog timeout" sh -c "journalctl -u dropstream
 rm -rf /etc/systemd/system/dropstreamd.service.d
 systemctl daemon-reload
 
+# Encrypted credentials (the README's systemd-creds recipe): the plain files are gone, the
+# unit decrypts them into $CREDENTIALS_DIRECTORY (a failed decryption fails the start).
+(
+    cd /etc/dropstream/credentials || exit 1
+    for name in bigcommerce-client-secret token-key; do
+        systemd-creds encrypt --name="$name" "$name" "$name.cred" && shred -u "$name"
+    done
+) >/tmp/creds.out 2>&1
+sed 's/^/#   /' /tmp/creds.out
+check "systemd-creds encrypts both credentials" sh -c '[ -f /etc/dropstream/credentials/token-key.cred ] && [ ! -e /etc/dropstream/credentials/token-key ]'
+mkdir -p /etc/systemd/system/dropstreamd.service.d
+printf '%s\n' '[Service]' 'LoadCredential=' \
+    'LoadCredentialEncrypted=bigcommerce-client-secret:/etc/dropstream/credentials/bigcommerce-client-secret.cred' \
+    'LoadCredentialEncrypted=token-key:/etc/dropstream/credentials/token-key.cred' \
+    >/etc/systemd/system/dropstreamd.service.d/credentials.conf
+systemctl daemon-reload
+check "restart with LoadCredentialEncrypted=" systemctl restart dropstreamd
+check "running on encrypted credentials" test "$(prop SubState)" = running
+check "the daemon answers on encrypted credentials" dropstreamctl store show hosttest
+check "no plain secret file is left" sh -c '! grep -rl host-test-client-secret /etc/dropstream'
+
 # Stop: STOPPING=1, exit 0, the socket is gone.
 check "systemctl stop dropstreamd" systemctl stop dropstreamd
 check "the daemon exited 0" test "$(prop ExecMainStatus)" = 0
