@@ -18,9 +18,12 @@ actor MetricsExposition {
     /// orders is still a true statement about the past, and nobody pages on it.
     static let terminalCountsMaxAge: Duration = .seconds(60)
 
+    /// Every connected store's pacer view, by store hash.
+    typealias PacerStatuses = @Sendable () async -> [(store: String, status: RateLimitStatus)]
+
     private let metrics: MetricsRegistry
     private let database: AppDatabase
-    private let connections: Connections
+    private let pacerStatuses: PacerStatuses
     private let clock = ContinuousClock()
     private var terminalCounts: (counts: [OrderState: Int], readAt: ContinuousClock.Instant)?
 
@@ -34,9 +37,14 @@ actor MetricsExposition {
     }
 
     init(metrics: MetricsRegistry, database: AppDatabase, connections: Connections) {
+        self.init(metrics: metrics, database: database, pacerStatuses: { await connections.pacerStatuses() })
+    }
+
+    /// With the pacers given as a function, so tests can add and remove stores.
+    init(metrics: MetricsRegistry, database: AppDatabase, pacerStatuses: @escaping PacerStatuses) {
         self.metrics = metrics
         self.database = database
-        self.connections = connections
+        self.pacerStatuses = pacerStatuses
     }
 
     /// The whole exposition, in text format.
@@ -49,7 +57,7 @@ actor MetricsExposition {
             terminal = (counts, clock.now)
             terminalCounts = terminal
         }
-        let pacers = await connections.pacerStatuses()
+        let pacers = await pacerStatuses()
         return publishAndEmit(open: open, terminal: terminal?.counts, pacers: pacers)
     }
 

@@ -1,6 +1,9 @@
+import DropStreamCore
+import DropStreamDatabase
 import Foundation
 import Testing
 
+@testable import BigCommerceAPI
 @testable import DropStreamDaemon
 
 /// The registry's exposition, read with the same strict parser the end-to-end scrape uses, and
@@ -99,5 +102,53 @@ import Testing
             documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
         }
         #expect(documented == Dictionary(uniqueKeysWithValues: DaemonMetrics.all.map { ($0.name, $0.type.rawValue) }))
+    }
+}
+
+/// The scrape-time families, against a real SQLite database and pacer views the test controls.
+@Suite struct MetricsExpositionTests {
+    /// The pacer views a scrape sees; the test adds and removes stores.
+    actor Pacers {
+        var statuses: [(store: String, status: RateLimitStatus)] = []
+        func set(_ statuses: [(store: String, status: RateLimitStatus)]) { self.statuses = statuses }
+    }
+
+    @Test func scrapeTimeSeriesFollowTheDatabaseAndThePacers() async throws {
+        let database = try AppDatabase.openInMemory()
+        let store = try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "acme1")
+        let payload = OrderPayload(
+            lines: [OrderLine(lineID: "1", sku: "SKU-1", name: "Widget", quantity: 1, isPhysical: true)],
+            shippingAddress: ShippingAddress(
+                addressID: "1", firstName: "A", lastName: "B", street1: "1 Road", city: "Town", state: "TX", zip: "75001",
+                country: "United States", countryISO2: "US"),
+            shippingMethod: "Ground", customerMessage: "")
+        try await database.seedOrderHistory(storeId: store.id, count: 5, shipped: 2, payload: payload)
+        let pacers = Pacers()
+        let exposition = MetricsExposition(metrics: MetricsRegistry(), database: database, pacerStatuses: { await pacers.statuses })
+        let seen = RateLimitStatus(
+            requestsLeft: 10, requestsSent: 4, rateLimitedResponses: 1, totalWaited: .zero, responsesByStatus: [200: 3, 429: 1])
+        await pacers.set([("acme1", seen)])
+
+        // Scraped twice: the pacer's counts are set, not added again.
+        _ = try PrometheusExposition(parsing: await exposition.render())
+        var scrape = try PrometheusExposition(parsing: await exposition.render())
+        #expect(scrape.value("dropstream_orders", ["state": "ready"]) == 3)
+        #expect(scrape.value("dropstream_orders", ["state": "shipped"]) == 2)
+        #expect(scrape.value("dropstream_orders", ["state": "cancelled"]) == 0)
+        #expect(scrape.value("dropstream_stores", ["state": "awaiting_authorization"]) == 1)
+        #expect(scrape.value("dropstream_api_responses_total", ["store": "acme1", "code": "200"]) == 3)
+        #expect(scrape.value("dropstream_api_responses_total", ["store": "acme1", "code": "429"]) == 1)
+        #expect(scrape.value("dropstream_api_quota_remaining", ["store": "acme1"]) == 10)
+
+        // More orders: the open states move at once; the finished ones are reused for a minute.
+        try await database.seedOrderHistory(storeId: store.id, count: 4, shipped: 2, payload: payload, firstExternalId: 100)
+        // The store's pacer went away (the store was disconnected): its series go with it.
+        await pacers.set([])
+        scrape = try PrometheusExposition(parsing: await exposition.render())
+        #expect(scrape.value("dropstream_orders", ["state": "ready"]) == 5)
+        #expect(scrape.value("dropstream_orders", ["state": "shipped"]) == 2)
+        #expect(scrape.families["dropstream_api_responses_total"] == nil)
+        #expect(scrape.families["dropstream_api_quota_remaining"] == nil)
+        #expect(scrape.samples.allSatisfy { $0.labels["store"] == nil })
     }
 }
