@@ -23,15 +23,14 @@ enum CallbackServer {
         connections: Connections,
         health: HealthMonitor,
         readiness: Readiness,
-        metrics: MetricsRegistry,
-        database: AppDatabase,
+        metrics: MetricsExposition,
         logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
         // First, so it also covers "not found" (an unknown path or method gets a bare 404).
         router.add(middleware: CallbackBodyLimitMiddleware())
         router.get(RouterPath(CallbackRoutes.metricsPath)) { _, _ -> Response in
-            let text = await scrape(metrics: metrics, database: database, connections: connections)
+            let text = await metrics.render()
             return Response(status: .ok, headers: [.contentType: MetricsText.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get(RouterPath(CallbackRoutes.authPath)) { request, _ -> Response in
@@ -65,37 +64,6 @@ enum CallbackServer {
             },
             logger: logger
         )
-    }
-
-    /// The whole exposition: counters and histograms from the registry, gauges read now.
-    static func scrape(metrics: MetricsRegistry, database: AppDatabase, connections: Connections) async -> String {
-        var text = await metrics.render(help: DaemonMetrics.help)
-        if let summary = try? await database.statusSummary() {
-            let orders = DaemonMetrics.orders, stores = DaemonMetrics.stores
-            text += MetricsText.header(orders, type: "gauge", help: DaemonMetrics.help[orders]!.help)
-            for state in OrderState.allCases {
-                text += MetricsText.sample(orders, ["state=\(state.rawValue)"], Double(summary.orders[state] ?? 0)) + "\n"
-            }
-            text += MetricsText.header(stores, type: "gauge", help: DaemonMetrics.help[stores]!.help)
-            for state in StoreState.allCases {
-                text += MetricsText.sample(stores, ["state=\(state.rawValue)"], Double(summary.stores[state] ?? 0)) + "\n"
-            }
-        }
-        let pacers = await connections.pacerStatuses()
-        if !pacers.isEmpty {
-            let responses = DaemonMetrics.apiResponses, quota = DaemonMetrics.quotaRemaining
-            text += MetricsText.header(responses, type: "counter", help: DaemonMetrics.help[responses]!.help)
-            for (store, status) in pacers {
-                for (code, count) in status.responsesByStatus.sorted(by: { $0.key < $1.key }) {
-                    text += MetricsText.sample(responses, ["store=\(store)", "code=\(code)"], Double(count)) + "\n"
-                }
-            }
-            text += MetricsText.header(quota, type: "gauge", help: DaemonMetrics.help[quota]!.help)
-            for (store, status) in pacers {
-                if let left = status.requestsLeft { text += MetricsText.sample(quota, ["store=\(store)"], Double(left)) + "\n" }
-            }
-        }
-        return text
     }
 
     /// A small self-contained page; every dynamic string is HTML-escaped.

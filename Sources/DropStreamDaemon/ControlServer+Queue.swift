@@ -83,7 +83,7 @@ extension ControlRoutes {
         let claimed = try await databaseCall { try await database.claim(limit: limit, worker: worker, lease: lease, storeId: storeId) }
         let names = try await storeNames()
         if !claimed.isEmpty {
-            await metrics?.increment(DaemonMetrics.claims, by: Double(claimed.count))
+            metrics?.increment(DaemonMetrics.claims, by: claimed.count)
             logger.info("orders claimed", metadata: ["worker": .string(worker), "count": .stringConvertible(claimed.count)])
         }
         var rules: [Int64: ResolutionRules] = [:]

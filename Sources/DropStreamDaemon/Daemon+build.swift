@@ -111,10 +111,11 @@ public func buildDaemon(
         authorizationWindow: configuration.authorizationWindow, defaultClaimStatusID: configuration.queueClaimStatusID,
         logger: logger
     )
+    // This daemon's own registry, not a process-wide swift-metrics bootstrap (see MetricsRegistry).
     let metrics = MetricsRegistry()
     let callbackServer = CallbackServer.makeApplication(
         listen: configuration.callbackListen, limits: CallbackLimits(configuration), connections: connections, health: health,
-        readiness: readiness, metrics: metrics, database: database, logger: logger
+        readiness: readiness, metrics: MetricsExposition(metrics: metrics, database: database, connections: connections), logger: logger
     )
     let scheduler = SyncScheduler(
         database: database, settings: configuration.sync, health: health, logger: logger,

@@ -1,134 +1,86 @@
-import Foundation
+import Prometheus
 
-/// The daemon's Prometheus metrics, served as text at `/metrics` on the callback listener.
+/// The daemon's counters and histograms, kept in a swift-prometheus `PrometheusCollectorRegistry`
+/// that `/metrics` renders (DESIGN §3). Gauges that mirror the database or a store's quota are
+/// not kept here: ``MetricsExposition`` reads them at scrape time, so they can never drift.
 ///
-/// DESIGN §3 names swift-metrics + swift-prometheus; they are not used (yet) because every CI
-/// run builds the dependency graph from scratch and the exposition format for a dozen series
-/// is a page of code. Counters and histograms live here; gauges that mirror the database or
-/// a store's quota are read at scrape time, so they can never drift from the truth.
-actor MetricsRegistry {
-    /// A label set, rendered in a fixed order so series are stable.
+/// One registry per daemon, made in the composition root (`buildDaemon`), rather than
+/// swift-metrics' `MetricsSystem.bootstrap(PrometheusMetricsFactory(...))`: the bootstrap is once
+/// per process and global, and the test processes build several daemons in-process, each of
+/// which must count only its own work. Using the registry directly also gives every family its
+/// `# HELP` text (swift-metrics has no notion of one) and lets the scrape set counters that are
+/// kept elsewhere (the pacers' responses by status code).
+///
+/// The registry is thread-safe (atomics and a lock inside the library), so recording is a plain
+/// synchronous call from any isolation: no actor hop on the sync, claim and push paths.
+final class MetricsRegistry: Sendable {
+    /// A label set, rendered in the order given; call sites always pass the keys in the order
+    /// the README lists them, so each series has one spelling.
     typealias Labels = [(String, String)]
 
-    private struct Series: Hashable {
-        var name: String
-        var labels: [String]  // "key=value" pairs in order
+    /// Upper bounds of the sync-pass duration histogram, 0.1 s to 5 min. Whole milliseconds, not
+    /// `Duration.seconds(0.1)`: a binary fraction would render as `le="0.100000000000000005"`.
+    static let passBuckets: [Duration] = [100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000].map { Duration.milliseconds($0) }
+
+    let collectors: PrometheusCollectorRegistry
+
+    init(collectors: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.collectors = collectors
     }
 
-    private var counters: [Series: Double] = [:]
-    private var histograms: [Series: Histogram] = [:]
-
-    /// Cumulative buckets, as Prometheus expects.
-    struct Histogram {
-        static let passBuckets: [Double] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
-        var bounds: [Double]
-        var counts: [Int]
-        var sum: Double = 0
-        var count = 0
-
-        init(bounds: [Double]) {
-            self.bounds = bounds
-            counts = Array(repeating: 0, count: bounds.count)
-        }
-
-        mutating func observe(_ value: Double) {
-            for (index, bound) in bounds.enumerated() where value <= bound { counts[index] += 1 }
-            sum += value
-            count += 1
-        }
+    func increment(_ family: DaemonMetrics.Family, by amount: Int = 1, _ labels: Labels = []) {
+        precondition(family.type == .counter, "\(family.name) is not a counter")
+        collectors.makeCounter(descriptor: family.descriptor, labels: labels).increment(by: Int64(amount))
     }
 
-    func increment(_ name: String, by amount: Double = 1, _ labels: Labels = []) {
-        counters[Series(name: name, labels: labels.map { "\($0.0)=\($0.1)" }), default: 0] += amount
-    }
-
-    func observe(_ name: String, _ value: Double, _ labels: Labels = [], buckets: [Double] = Histogram.passBuckets) {
-        let series = Series(name: name, labels: labels.map { "\($0.0)=\($0.1)" })
-        var histogram = histograms[series] ?? Histogram(bounds: buckets)
-        histogram.observe(value)
-        histograms[series] = histogram
-    }
-
-    /// The counter and histogram families, in text format; gauges are appended by the caller.
-    func render(help: [String: (type: String, help: String)]) -> String {
-        var families: [String: [String]] = [:]
-        for (series, value) in counters {
-            families[series.name, default: []].append(MetricsText.sample(series.name, series.labels, value))
-        }
-        for (series, histogram) in histograms {
-            var lines: [String] = []
-            for (index, bound) in histogram.bounds.enumerated() {
-                lines.append(MetricsText.sample(series.name + "_bucket", series.labels + ["le=\(MetricsText.number(bound))"], Double(histogram.counts[index])))
-            }
-            lines.append(MetricsText.sample(series.name + "_bucket", series.labels + ["le=+Inf"], Double(histogram.count)))
-            lines.append(MetricsText.sample(series.name + "_sum", series.labels, histogram.sum))
-            lines.append(MetricsText.sample(series.name + "_count", series.labels, Double(histogram.count)))
-            families[series.name, default: []].append(contentsOf: lines)
-        }
-        var out = ""
-        for name in help.keys.sorted() {
-            guard let lines = families[name], let info = help[name] else { continue }
-            out += MetricsText.header(name, type: info.type, help: info.help)
-            out += lines.sorted().joined(separator: "\n") + "\n"
-        }
-        return out
+    func observe(_ family: DaemonMetrics.Family, _ duration: Duration, _ labels: Labels = []) {
+        precondition(family.type == .histogram, "\(family.name) is not a histogram")
+        collectors.makeDurationHistogram(descriptor: family.descriptor, labels: labels, buckets: Self.passBuckets).record(duration)
     }
 }
 
-/// The Prometheus text exposition format (version 0.0.4).
+/// The Prometheus text exposition format (version 0.0.4), as the registry writes it.
 enum MetricsText {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
-
-    static func header(_ name: String, type: String, help: String) -> String {
-        "# HELP \(name) \(help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))\n# TYPE \(name) \(type)\n"
-    }
-
-    /// `name{a="b",c="d"} value`; `labels` are `key=value` strings, values escaped here.
-    static func sample(_ name: String, _ labels: [String], _ value: Double) -> String {
-        guard !labels.isEmpty else { return "\(name) \(number(value))" }
-        let rendered = labels.map { pair -> String in
-            let equals = pair.firstIndex(of: "=")!
-            return "\(pair[..<equals])=\"\(escape(String(pair[pair.index(after: equals)...])))\""
-        }
-        return "\(name){\(rendered.joined(separator: ","))} \(number(value))"
-    }
-
-    static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    static func number(_ value: Double) -> String {
-        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
-    }
 }
 
-/// Names and help of every family the daemon exports (the README lists them too).
+/// Names, types and help of every family the daemon exports (the README's Metrics section is
+/// the contract; keep the two in step).
 enum DaemonMetrics {
-    static let ordersImported = "dropstream_orders_imported_total"
-    static let syncPasses = "dropstream_sync_passes_total"
-    static let syncPassDuration = "dropstream_sync_pass_duration_seconds"
-    static let shipmentsPushed = "dropstream_shipments_pushed_total"
-    static let storeStatusChanges = "dropstream_store_status_changes_total"
-    static let claims = "dropstream_orders_claimed_total"
-    static let leaseExpiries = "dropstream_lease_expiries_total"
-    static let orders = "dropstream_orders"
-    static let stores = "dropstream_stores"
-    static let apiResponses = "dropstream_api_responses_total"
-    static let quotaRemaining = "dropstream_api_quota_remaining"
+    enum FamilyType: String, Sendable, Hashable { case counter, gauge, histogram }
 
-    static let help: [String: (type: String, help: String)] = [
-        ordersImported: ("counter", "Orders that entered the queue from a store."),
-        syncPasses: ("counter", "Sync passes by store, kind and outcome."),
-        syncPassDuration: ("histogram", "Duration of sync passes."),
-        shipmentsPushed: ("counter", "Shipment deliveries to stores by result (delivered, adopted, retry, deferred, failed)."),
-        storeStatusChanges: ("counter", "Store order status changes of the claim flip by purpose (claim, restore) and result (set, already, skipped, superseded, retry, deferred, failed)."),
-        claims: ("counter", "Orders handed to warehouse workers by a claim."),
-        leaseExpiries: ("counter", "Claims whose lease expired and went back to the queue."),
-        orders: ("gauge", "Orders in the queue by state."),
-        stores: ("gauge", "Stores by connection state."),
-        apiResponses: ("counter", "Responses from store APIs by store and HTTP status code."),
-        quotaRemaining: ("gauge", "Requests left in the store's current rate-limit window, as last seen."),
+    /// One metric family: its full name, type and `# HELP` text.
+    struct Family: Sendable, Hashable {
+        var name: String
+        var type: FamilyType
+        var help: String
+
+        /// The library's descriptor: the whole name goes in `metricName`, so it renders verbatim.
+        var descriptor: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+        }
+    }
+
+    static let ordersImported = Family(name: "dropstream_orders_imported_total", type: .counter, help: "Orders that entered the queue from a store.")
+    static let syncPasses = Family(name: "dropstream_sync_passes_total", type: .counter, help: "Sync passes by store, kind and outcome.")
+    static let syncPassDuration = Family(name: "dropstream_sync_pass_duration_seconds", type: .histogram, help: "Duration of sync passes.")
+    static let shipmentsPushed = Family(
+        name: "dropstream_shipments_pushed_total", type: .counter,
+        help: "Shipment deliveries to stores by result (delivered, adopted, retry, deferred, failed).")
+    static let storeStatusChanges = Family(
+        name: "dropstream_store_status_changes_total", type: .counter,
+        help: "Store order status changes of the claim flip by purpose (claim, restore) and result (set, already, skipped, superseded, retry, deferred, failed).")
+    static let claims = Family(name: "dropstream_orders_claimed_total", type: .counter, help: "Orders handed to warehouse workers by a claim.")
+    static let leaseExpiries = Family(name: "dropstream_lease_expiries_total", type: .counter, help: "Claims whose lease expired and went back to the queue.")
+    static let orders = Family(name: "dropstream_orders", type: .gauge, help: "Orders in the queue by state.")
+    static let stores = Family(name: "dropstream_stores", type: .gauge, help: "Stores by connection state.")
+    static let apiResponses = Family(name: "dropstream_api_responses_total", type: .counter, help: "Responses from store APIs by store and HTTP status code.")
+    static let quotaRemaining = Family(
+        name: "dropstream_api_quota_remaining", type: .gauge, help: "Requests left in the store's current rate-limit window, as last seen.")
+
+    /// Every family, for tests and docs.
+    static let all: [Family] = [
+        ordersImported, syncPasses, syncPassDuration, shipmentsPushed, storeStatusChanges, claims, leaseExpiries,
+        orders, stores, apiResponses, quotaRemaining,
     ]
 }

@@ -79,3 +79,20 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// How many orders are `shipped` and how many `cancelled`, for the `dropstream_orders` gauge.
+    ///
+    /// Unlike ``queueStatusCounts()`` this grows with the history (it counts entries of the
+    /// `(state, createdAt, id)` index, nothing else), so the caller should not run it on every
+    /// scrape: the daemon caches it (see `MetricsExposition.terminalCountsMaxAge`).
+    public func terminalOrderCounts() async throws -> [OrderState: Int] {
+        try await writer.read { db in
+            var counts: [OrderState: Int] = [.shipped: 0, .cancelled: 0]
+            for state in [OrderState.shipped, .cancelled] {
+                counts[state] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fulfillmentOrder WHERE state = ?", arguments: [state.rawValue]) ?? 0
+            }
+            return counts
+        }
+    }
+}

@@ -5,6 +5,8 @@ import Foundation
 import NIOCore
 import Testing
 
+@testable import DropStreamDaemon
+
 /// `/metrics` on the callback listener, scraped over real HTTP from the built daemon after real
 /// work: a claim, a shipment delivered to the sandbox store.
 @Suite struct MetricsEndToEndTests {
@@ -16,28 +18,31 @@ import Testing
             _ = try await world.ctlJSON(["orders", "ship", String(order.id), "--tracking", "MET-1", "--carrier", "ups"], as: ShipResponse.self)
             _ = try await world.waitForShipments(of: order.id, toBe: "delivered", count: 1)
 
-            var text = ""
+            var exposition = try PrometheusExposition(parsing: "")
             try await eventually("the pusher's result is counted") {
-                text = try await scrape(port: world.callbackPort)
-                return text.contains(#"dropstream_shipments_pushed_total{result="delivered"} 1"#)
+                // Parsed strictly on every scrape: one malformed line fails the test.
+                exposition = try PrometheusExposition(parsing: try await scrape(port: world.callbackPort))
+                return exposition.value("dropstream_shipments_pushed_total", ["result": "delivered"]) == 1
             }
-            // Every family is announced with HELP and TYPE, and gauges mirror the database.
-            for family in ["dropstream_orders gauge", "dropstream_stores gauge", "dropstream_orders_claimed_total counter",
-                           "dropstream_shipments_pushed_total counter", "dropstream_api_responses_total counter",
-                           "dropstream_api_quota_remaining gauge"] {
-                #expect(text.contains("# TYPE \(family)"), "missing \(family) in:\n\(text)")
+            // Every family is one the README's Metrics table lists, announced with its HELP and TYPE;
+            // the ones this work touched are all there.
+            for (name, family) in exposition.families {
+                let documented = DaemonMetrics.all.first { $0.name == name }
+                #expect(documented.map { PrometheusExposition.Family(type: $0.type.rawValue, help: $0.help) } == family, "\(name)")
             }
-            #expect(text.contains(#"dropstream_orders{state="shipped"} 1"#))
-            #expect(text.contains(#"dropstream_orders{state="ready"} 1"#))
-            #expect(text.contains(#"dropstream_stores{state="paused"} 1"#))
-            #expect(text.contains("dropstream_orders_claimed_total 1"))
+            for family in [DaemonMetrics.orders, DaemonMetrics.stores, DaemonMetrics.claims, DaemonMetrics.shipmentsPushed, DaemonMetrics.apiResponses, DaemonMetrics.quotaRemaining] {
+                #expect(exposition.families[family.name] != nil, "missing \(family.name)")
+            }
+            // Gauges mirror the database: every order state and store state is present.
+            #expect(exposition.value("dropstream_orders", ["state": "shipped"]) == 1)
+            #expect(exposition.value("dropstream_orders", ["state": "ready"]) == 1)
+            #expect(exposition.value("dropstream_orders", ["state": "claimed"]) == 0)
+            #expect(exposition.samples.filter { $0.name == "dropstream_orders" }.count == 5)
+            #expect(exposition.value("dropstream_stores", ["state": "paused"]) == 1)
+            #expect(exposition.value("dropstream_orders_claimed_total") == 1)
             // The shipment POST answered 201 and was counted per store and status code.
-            #expect(text.contains(#"dropstream_api_responses_total{store="acme1",code="201"} 1"#))
-            // Every sample line is "name{labels} number" or "name number".
-            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-                let parts = line.split(separator: " ")
-                #expect(parts.count == 2 && Double(parts[1]) != nil, "malformed sample: \(line)")
-            }
+            #expect(exposition.value("dropstream_api_responses_total", ["store": "acme1", "code": "201"]) == 1)
+            #expect(exposition.value("dropstream_api_quota_remaining", ["store": "acme1"]) != nil)
         } catch {
             await world.shutdown()
             throw error

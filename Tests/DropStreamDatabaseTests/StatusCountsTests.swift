@@ -5,7 +5,7 @@ import Testing
 @testable import DropStreamDatabase
 
 @Suite struct StatusCountsTests {
-    @Test func queueStatusCountsCountsOpenOrdersAndStoresLikeTheFullSummary() async throws {
+    @Test func queueAndTerminalCountsAgreeWithTheFullSummary() async throws {
         try await withDatabase { database in
             // Given a store with a shipped history, ready orders, one claimed and one held, and
             // a second store awaiting authorization
@@ -23,6 +23,10 @@ import Testing
             for state in [OrderState.ready, .claimed, .held] { #expect(counts.openOrders[state] == summary.orders[state]) }
             #expect(counts.stores == summary.stores)
             #expect(summary.orders[.shipped] == 6)
+            // and the finished orders /metrics counts once a minute agree too
+            let terminal = try await database.terminalOrderCounts()
+            #expect(terminal == [.shipped: 6, .cancelled: 0])
+            for state in [OrderState.shipped, .cancelled] { #expect(terminal[state] == summary.orders[state]) }
         }
     }
 }

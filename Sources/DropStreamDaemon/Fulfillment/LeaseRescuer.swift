@@ -37,7 +37,7 @@ struct LeaseRescuer: Service {
     func rescueOnce() async -> [FulfillmentOrderRecord] {
         do {
             let rescued = try await database.rescueExpiredLeases(now: now())
-            if !rescued.isEmpty { await metrics?.increment(DaemonMetrics.leaseExpiries, by: Double(rescued.count)) }
+            if !rescued.isEmpty { metrics?.increment(DaemonMetrics.leaseExpiries, by: rescued.count) }
             for order in rescued {
                 logger.notice(
                     order.state == .cancelled ? "lease expired on an order cancelled in the store; order cancelled" : "lease expired; order back in the queue",

@@ -246,7 +246,7 @@ struct ShipmentPusher: Service {
             return .willRetry("\(error)")
         }
         guard let work else {
-            await metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", "superseded")])
+            metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", "superseded")])
             logger.debug("store status change no longer wanted", metadata: metadata)
             return .superseded
         }
@@ -266,7 +266,7 @@ struct ShipmentPusher: Service {
             // Last look before changing the store: a shipment confirmed (or the claim ended)
             // while the order was read makes the change moot.
             guard try await database.isStoreStatusChangeSending(work.change.id) else {
-                await metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", "superseded")])
+                metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", "superseded")])
                 return .superseded
             }
             _ = try await client.updateOrderStatus(orderID: orderID, statusID: target)
@@ -302,7 +302,7 @@ struct ShipmentPusher: Service {
     /// Writes a change's outcome to the database (with its order event) and logs it.
     private func record(_ change: StoreStatusChangeRecord, _ outcome: StatusChangeOutcome, metadata: Logger.Metadata = [:]) async -> StatusChangeOutcome {
         let at = now()
-        await metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", outcome.metricsLabel)])
+        metrics?.increment(DaemonMetrics.storeStatusChanges, [("purpose", change.purpose.rawValue), ("result", outcome.metricsLabel)])
         let target = Self.statusLabel(change.targetStatusId)
         let detail = ["status": target, "expected": Self.statusLabel(change.expectedStatusId)]
         do {
@@ -375,7 +375,7 @@ struct ShipmentPusher: Service {
     /// Writes the outcome to the database and logs it.
     private func record(_ shipment: ShipmentRecord, _ outcome: Outcome, metadata: Logger.Metadata = [:]) async -> Outcome {
         let at = now()
-        await metrics?.increment(DaemonMetrics.shipmentsPushed, [("result", outcome.metricsLabel)])
+        metrics?.increment(DaemonMetrics.shipmentsPushed, [("result", outcome.metricsLabel)])
         do {
             switch outcome {
             case .delivered(let id):

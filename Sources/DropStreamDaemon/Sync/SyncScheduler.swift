@@ -140,12 +140,10 @@ actor SyncScheduler: Service {
         lastPassFinishedAt = Date()
         Task { [health] in await health.reportProgress(loop: Self.loopName) }
         if let metrics, report.outcome != .skipped {
-            Task {
-                let store = ("store", report.storeName)
-                await metrics.increment(DaemonMetrics.ordersImported, by: Double(report.counts.new), [store])
-                await metrics.increment(DaemonMetrics.syncPasses, [store, ("kind", report.kind.rawValue), ("outcome", report.outcome.rawValue)])
-                await metrics.observe(DaemonMetrics.syncPassDuration, report.duration.timeInterval, [("kind", report.kind.rawValue)])
-            }
+            let store = ("store", report.storeName)
+            metrics.increment(DaemonMetrics.ordersImported, by: report.counts.new, [store])
+            metrics.increment(DaemonMetrics.syncPasses, [store, ("kind", report.kind.rawValue), ("outcome", report.outcome.rawValue)])
+            metrics.observe(DaemonMetrics.syncPassDuration, report.duration, [("kind", report.kind.rawValue)])
         }
         guard var entry = entries[storeId] else { return nil }
         let delay: Duration
