@@ -141,10 +141,16 @@ let package = Package(
             ]
         ),
 
+        // MARK: test and benchmark harness: never linked by dropstreamd/dropstreamctl
+        // Process and socket plumbing (free port, built products, spawned processes, notify
+        // socket, eventually) shared by the test targets and dropstream-bench.
+        .target(name: "DropStreamHarness"),
+
         // Benchmarks print figures; tests assert behaviour (README, Performance).
         .executableTarget(
             name: "dropstream-bench",
             dependencies: [
+                "DropStreamHarness",
                 "BigCommerceSandbox",
                 "DropStreamControl",
                 "DropStreamCore",
@@ -158,10 +164,10 @@ let package = Package(
         ),
 
         // MARK: tests (Swift Testing only)
-        .testTarget(name: "DropStreamSystemdTests", dependencies: ["DropStreamSystemd"]),
+        .testTarget(name: "DropStreamSystemdTests", dependencies: ["DropStreamSystemd", "DropStreamHarness"]),
         .testTarget(
             name: "BigCommerceAPITests",
-            dependencies: ["BigCommerceAPI", "BigCommerceSandbox"]
+            dependencies: ["BigCommerceAPI", "BigCommerceSandbox", "DropStreamHarness"]
         ),
         .testTarget(
             name: "BigCommerceSandboxTests",
@@ -189,6 +195,7 @@ let package = Package(
                 "DropStreamDaemon",
                 "DropStreamControl",
                 "DropStreamDatabase",
+                "DropStreamHarness",
                 "BigCommerceAPI",
                 "BigCommerceSandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -204,6 +211,7 @@ let package = Package(
                 "bigcommerce-sandbox",
                 "DropStreamControl",
                 "DropStreamDatabase",
+                "DropStreamHarness",
                 "BigCommerceSandbox",
             ]
         ),
