@@ -145,10 +145,16 @@ let package = Package(
             ]
         ),
 
+        // MARK: test and benchmark harness: never linked by dropstreamd/dropstreamctl
+        // Process and socket plumbing (free port, built products, spawned processes, notify
+        // socket, eventually) shared by the test targets and dropstream-bench.
+        .target(name: "DropStreamHarness"),
+
         // Benchmarks print figures; tests assert behaviour (README, Performance).
         .executableTarget(
             name: "dropstream-bench",
             dependencies: [
+                "DropStreamHarness",
                 "BigCommerceSandbox",
                 "DropStreamControl",
                 "DropStreamCore",
@@ -162,10 +168,10 @@ let package = Package(
         ),
 
         // MARK: tests (Swift Testing only)
-        .testTarget(name: "DropStreamSystemdTests", dependencies: ["DropStreamSystemd"]),
+        .testTarget(name: "DropStreamSystemdTests", dependencies: ["DropStreamSystemd", "DropStreamHarness"]),
         .testTarget(
             name: "BigCommerceAPITests",
-            dependencies: ["BigCommerceAPI", "BigCommerceSandbox"]
+            dependencies: ["BigCommerceAPI", "BigCommerceSandbox", "DropStreamHarness"]
         ),
         .testTarget(
             name: "BigCommerceSandboxTests",
@@ -193,6 +199,7 @@ let package = Package(
                 "DropStreamDaemon",
                 "DropStreamControl",
                 "DropStreamDatabase",
+                "DropStreamHarness",
                 "BigCommerceAPI",
                 "BigCommerceSandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -208,6 +215,7 @@ let package = Package(
                 "bigcommerce-sandbox",
                 "DropStreamControl",
                 "DropStreamDatabase",
+                "DropStreamHarness",
                 "BigCommerceSandbox",
             ]
         ),

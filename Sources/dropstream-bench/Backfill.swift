@@ -2,6 +2,7 @@ import ArgumentParser
 import BigCommerceSandbox
 import DropStreamDaemon
 import DropStreamDatabase
+import DropStreamHarness
 import DropStreamSystemd
 import Foundation
 import Logging
@@ -47,7 +48,7 @@ struct Backfill: BenchScenario {
             handler.logLevel = .warning
             return handler
         }
-        let scratch = try BenchDirectory()
+        let scratch = try TemporaryDirectory(prefix: "dsb")
         let hash = "benchstore"
         let sandbox = try await RunningSandbox.start(configuration: SandboxConfiguration(
             defaultQuota: quota ? quotaRequests : 1_000_000, rateLimitWindow: .milliseconds(Int64(window * 1_000)), rateLimitEnabled: quota))
@@ -80,8 +81,8 @@ struct Backfill: BenchScenario {
             sync:
               poll_interval: "1h"
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DROPSTREAM_") && $0.key != "NOTIFY_SOCKET" && $0.key != "WATCHDOG_USEC" }
-        environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(try benchFreePort())"
+        var environment = SpawnedProcess.inheritedEnvironment(droppingPrefix: "DROPSTREAM_")
+        environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(try FreePort.next())"
         let loader = ConfigurationLoader(
             overrides: CommandLineOverrides(configPath: configPath, stateDirectory: stateDirectory, socketPath: scratch.path + "/control.sock", logLevel: "warning"),
             environment: environment)
@@ -141,31 +142,4 @@ enum ProcessMemory {
         }
         return 0
     }
-}
-
-/// A private temporary directory, removed when released.
-final class BenchDirectory {
-    let path: String
-    init() throws {
-        var template = Array((FileManager.default.temporaryDirectory.path + "/dsb-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw ValidationError("mkdtemp failed") }
-        path = String(cString: made)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// A loopback TCP port that was free a moment ago (for the daemon's callback listener).
-func benchFreePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ValidationError("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw ValidationError("bind failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -1,40 +1,29 @@
 import ArgumentParser
 import DropStreamDaemon
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 
 /// A spawned `dropstreamd` for the `fleet` and `startup` scenarios: its own config, state
 /// directory, control socket and free callback port; output to a log file.
 enum BenchDaemon {
     /// Spawns `binary` with a cleaned environment (no systemd or DROPSTREAM_ variables of ours)
-    /// plus `extraEnvironment`; stdout and stderr go to `log`.
+    /// plus `extraEnvironment`; stdout and stderr are appended to `log`.
     static func spawn(
         _ binary: URL, config: String, stateDirectory: String, socket: String, log: String,
         callbackPort: Int, extraEnvironment: [String: String] = [:]
-    ) throws -> Process {
-        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--config", config, "--state-directory", stateDirectory, "--socket", socket]
-        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("DROPSTREAM_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "STATE_DIRECTORY",
-                                               "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(key)
-        }
+    ) throws -> SpawnedProcess {
+        var environment = SpawnedProcess.inheritedEnvironment(droppingPrefix: "DROPSTREAM_")
         environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(callbackPort)"
-        for (key, value) in extraEnvironment { environment[key] = value }
-        process.environment = environment
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+        environment.merge(extraEnvironment) { $1 }
+        return try SpawnedProcess(
+            executable: binary, arguments: ["--config", config, "--state-directory", stateDirectory, "--socket", socket],
+            environment: environment, outputPath: log, appendOutput: true)
     }
 
     /// `dropstreamd` next to this executable, or a precise error saying how to build it.
     static func binary() throws -> URL {
-        let binary = QueueBenchSupport.siblingExecutable("dropstreamd")
+        let binary = BuiltProducts.executable("dropstreamd")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw ValidationError("No dropstreamd next to this executable (\(binary.path)): build it with the same configuration, e.g. `swift build -c release --product dropstreamd`.")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BigCommerceSandbox
 import DropStreamControl
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 
 /// `drill disk`: the state directory fills up mid-pass, then becomes read-only; the daemon must
@@ -53,7 +54,7 @@ struct DrillDisk: BenchScenario {
         let world = try await DrillWorld(
             scratch: scratch, stateDirectory: stateDirectory, sandboxConfiguration: SandboxConfiguration(rateLimitEnabled: false),
             config: ["sync.poll_interval": "1s", "sync.overlap": "2m", "health.check_interval": "500ms"])
-        let notify = try BenchNotifySocket(path: scratch + "/notify.sock")
+        let notify = try NotifySocket(path: scratch + "/notify.sock")
         world.extraEnvironment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMs * 1000)]
         let drainTask = notify.drainContinuously()
         mount.onInterrupt = { [world] in
@@ -79,7 +80,7 @@ struct DrillDisk: BenchScenario {
         await cleanUp()
     }
 
-    private func drill(_ world: DrillWorld, mount: TmpfsMount, notify: BenchNotifySocket, merchantTask: inout Task<Void, Never>?) async throws {
+    private func drill(_ world: DrillWorld, mount: TmpfsMount, notify: NotifySocket, merchantTask: inout Task<Void, Never>?) async throws {
         let start = ContinuousClock.now
         let hash = DrillWorld.storeHash
         try await world.seed(orders: orders, seed: seed)
@@ -103,7 +104,7 @@ struct DrillDisk: BenchScenario {
         let logOffset = (try? FileManager.default.attributesOfItem(atPath: world.logPath)[.size] as? Int) ?? 0
         let filler = world.stateDirectory + "/filler"
         let filled = try mount.fill(file: filler)
-        let filledAt = BenchNotifySocket.now()
+        let filledAt = NotifySocket.now()
         print("  disk full: \(filled / 1_048_576) MiB filler written after \(openWhenFilled) orders were committed")
 
         var reportedStatus: String?, reportedLog: String?, reportedCtl: [String]?
@@ -156,7 +157,7 @@ struct DrillDisk: BenchScenario {
             try await Task.sleep(for: .milliseconds(100))
         }
         notify.drain()
-        let freedAt = BenchNotifySocket.now()
+        let freedAt = NotifySocket.now()
         let pingsWhileFull = notify.pingTimes.filter { $0 >= filledAt && $0 <= freedAt }
         var gapWhileFull = Duration.zero
         var previous = filledAt
@@ -246,7 +247,7 @@ struct DrillDisk: BenchScenario {
     private func runCtl(_ world: DrillWorld, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         let pipe = Pipe()
         let process = Process()
-        process.executableURL = QueueBenchSupport.siblingExecutable("dropstreamctl")
+        process.executableURL = BuiltProducts.executable("dropstreamctl")
         process.arguments = arguments + ["--socket", world.socketPath]
         process.standardOutput = pipe
         process.standardError = pipe

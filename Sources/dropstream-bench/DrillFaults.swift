@@ -3,6 +3,7 @@ import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 
 /// `drill faults`: minutes of every fault the sandbox can inject, at ~10 % of requests, while
@@ -65,7 +66,7 @@ struct DrillFaults: BenchScenario {
                 "shipments.push_interval": "200ms", "shipments.retry_delay": "200ms", "shipments.max_retry_delay": "3s",
                 "queue.rescue_interval": "1s",
             ])
-        let notify = try BenchNotifySocket(path: scratch + "/notify.sock")
+        let notify = try NotifySocket(path: scratch + "/notify.sock")
         world.extraEnvironment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMs * 1000)]
         var tasks: [Task<Void, Never>] = [notify.drainContinuously()]
         func cleanUp() async {
@@ -111,7 +112,7 @@ struct DrillFaults: BenchScenario {
         return mix
     }
 
-    private func drill(_ world: DrillWorld, notify: BenchNotifySocket, length: Duration, tasks: inout [Task<Void, Never>]) async throws {
+    private func drill(_ world: DrillWorld, notify: NotifySocket, length: Duration, tasks: inout [Task<Void, Never>]) async throws {
         let start = ContinuousClock.now
         let hash = DrillWorld.storeHash
         try await world.seed(orders: orders, seed: seed, quota: quota)
@@ -149,7 +150,7 @@ struct DrillFaults: BenchScenario {
                              QueueBenchSupport.seconds(ContinuousClock.now - faultsStart), open, shipped, notify.pingTimes.count))
             }
         }
-        let faultsEnd = BenchNotifySocket.now()
+        let faultsEnd = NotifySocket.now()
         notify.drain()
         let maxGapUnderFaults = notify.maxPingGap(until: faultsEnd)
         var fired: [(String, Int)] = []
@@ -175,11 +176,11 @@ struct DrillFaults: BenchScenario {
             try await Task.sleep(for: .milliseconds(200))
         }
         notify.drain()
-        let maxGapOverall = notify.maxPingGap(until: BenchNotifySocket.now())
+        let maxGapOverall = notify.maxPingGap(until: NotifySocket.now())
         let pings = notify.pingTimes
         let timeout = Duration.milliseconds(Int64(watchdogMs))
         let gapsOverTimeout = zip(pings, pings.dropFirst()).filter { $1 - $0 > timeout }.count
-            + ((pings.last.map { BenchNotifySocket.now() - $0 > timeout } ?? true) ? 1 : 0)
+            + ((pings.last.map { NotifySocket.now() - $0 > timeout } ?? true) ? 1 : 0)
 
         // The store's side of the shipments.
         let confirmedStoreIDs = Set(confirmed.values)

@@ -4,6 +4,7 @@ import DropStreamControl
 import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 
 /// `drill NAME`: reliability drills (issue 7). Each one runs the real `dropstreamd` against the
@@ -82,7 +83,7 @@ final class DrillWorld: @unchecked Sendable {
     let keyFile: String
     var databasePath: String { stateDirectory + "/dropstream.sqlite" }
     private(set) var storeId: Int64 = 0
-    private(set) var daemon: Process?
+    private(set) var daemon: SpawnedProcess?
     /// YAML settings (`section.key`) every start gets.
     var config: [String: String]
     /// Extra environment for the daemon (NOTIFY_SOCKET, WATCHDOG_USEC).
@@ -139,24 +140,9 @@ final class DrillWorld: @unchecked Sendable {
         }
         let configPath = scratch + "/dropstreamd.yaml"
         try (yaml.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        let process = Process()
-        process.executableURL = QueueBenchSupport.siblingExecutable("dropstreamd")
-        process.arguments = ["--config", configPath, "--state-directory", stateDirectory, "--socket", socketPath]
-        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("DROPSTREAM_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "STATE_DIRECTORY",
-                                               "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(key)
-        }
-        environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(try QueueBenchSupport.freeLoopbackPort())"
-        environment.merge(extraEnvironment) { $1 }
-        process.environment = environment
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        daemon = process
+        daemon = try BenchDaemon.spawn(
+            BuiltProducts.executable("dropstreamd"), config: configPath, stateDirectory: stateDirectory, socket: socketPath, log: logPath,
+            callbackPort: try FreePort.next(), extraEnvironment: extraEnvironment)
     }
 
     /// Waits until the daemon answers on its socket.
@@ -181,23 +167,12 @@ final class DrillWorld: @unchecked Sendable {
     @discardableResult
     func killDaemon() async throws -> Bool {
         guard let daemon else { return false }
-        guard daemon.isRunning else { return false }
-        kill(daemon.processIdentifier, SIGKILL)
-        let deadline = ContinuousClock.now + .seconds(20)
-        while daemon.isRunning {
-            guard ContinuousClock.now < deadline else { throw DrillSetupError("dropstreamd survived SIGKILL for 20 s") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return daemon.terminationReason == .uncaughtSignal && daemon.terminationStatus == SIGKILL
+        return try await daemon.killAndWait(timeout: .seconds(20))
     }
 
     /// SIGTERM, then SIGKILL after 20 s.
     func stopDaemon() async {
-        guard let daemon, daemon.isRunning else { return }
-        daemon.terminate()
-        let deadline = ContinuousClock.now + .seconds(20)
-        while daemon.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() }
+        await daemon?.stop(grace: .seconds(20))
     }
 
     func logTail(_ count: Int = 3000) -> String {

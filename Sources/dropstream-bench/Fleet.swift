@@ -3,6 +3,7 @@ import BigCommerceSandbox
 import DropStreamControl
 import DropStreamDaemon
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 
 /// `fleet`: the steady state of one daemon syncing many small stores (DESIGN §9: CPU and RSS
@@ -69,9 +70,9 @@ struct Fleet: BenchScenario {
         let socketPath = scratch + "/control.sock", logPath = scratch + "/dropstreamd.log"
         print("dropstreamd: \(binary.path)")
         let sandbox = try await RunningSandbox.start(configuration: SandboxConfiguration(defaultQuota: storeQuota, rateLimitEnabled: true))
-        var daemon: Process?
+        var daemon: SpawnedProcess?
         func cleanUp() async {
-            if let daemon { await QueueBenchSupport.stop(daemon) }
+            if let daemon { await daemon.stop() }
             try? await sandbox.stop()
             if keep { print("scratch directory kept: \(scratch)") } else { try? FileManager.default.removeItem(atPath: scratch) }
         }
@@ -87,7 +88,7 @@ struct Fleet: BenchScenario {
 
     private func run(
         sandbox: RunningSandbox, binary: URL, scratch: String, stateDirectory: String, keyFile: String,
-        socketPath: String, logPath: String, daemon: inout Process?
+        socketPath: String, logPath: String, daemon: inout SpawnedProcess?
     ) async throws {
         // 1. The stores: in the sandbox (orders, token) and in the state directory (connected).
         let seedStart = ContinuousClock.now
@@ -131,7 +132,7 @@ struct Fleet: BenchScenario {
         let start = ContinuousClock.now
         let process = try BenchDaemon.spawn(
             binary, config: config, stateDirectory: stateDirectory, socket: socketPath, log: logPath,
-            callbackPort: try QueueBenchSupport.freeLoopbackPort())
+            callbackPort: try FreePort.next())
         daemon = process
         let pid = process.processIdentifier
         let client = ControlClient(socketPath: socketPath, timeout: .seconds(60))
@@ -189,7 +190,7 @@ struct Fleet: BenchScenario {
         // 4. Every probe imported, then the import times from the database.
         _ = try await waitForReady(atLeast: seededReady + probeList.count, client: client, process: process, log: logPath,
                                    within: .seconds(2 * interval + 120), since: start)
-        await QueueBenchSupport.stop(process)
+        await process.stop()
         daemon = nil
         let database = try AppDatabase.open(path: stateDirectory + "/dropstream.sqlite")
         var latencies: [Double] = []
@@ -237,7 +238,7 @@ struct Fleet: BenchScenario {
     /// Polls the daemon's status until at least `count` orders are `ready`; returns the seconds
     /// since `since`.
     private func waitForReady(
-        atLeast count: Int, client: ControlClient, process: Process, log: String, within: Duration, since: ContinuousClock.Instant
+        atLeast count: Int, client: ControlClient, process: SpawnedProcess, log: String, within: Duration, since: ContinuousClock.Instant
     ) async throws -> Double {
         let deadline = ContinuousClock.now + within
         var last = -1

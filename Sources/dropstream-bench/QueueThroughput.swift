@@ -4,6 +4,7 @@ import DropStreamControl
 import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 
 /// `queue`: claim + ship throughput through the control socket (DESIGN §9, issue 6), and how fast
@@ -57,7 +58,7 @@ struct QueueThroughput: BenchScenario {
     static let storeHash = "benchq1"
 
     func measure() async throws {
-        let daemonBinary = QueueBenchSupport.siblingExecutable("dropstreamd")
+        let daemonBinary = BuiltProducts.executable("dropstreamd")
         guard FileManager.default.isExecutableFile(atPath: daemonBinary.path) else {
             throw ValidationError("No dropstreamd next to this executable (\(daemonBinary.path)): build it with the same configuration, e.g. `swift build --product dropstreamd`.")
         }
@@ -69,9 +70,9 @@ struct QueueThroughput: BenchScenario {
         print("dropstreamd: \(daemonBinary.path)")
 
         let sandbox = try await RunningSandbox.start(configuration: SandboxConfiguration(rateLimitEnabled: false))
-        var daemon: Process?
+        var daemon: SpawnedProcess?
         func cleanUp() async {
-            if let daemon { await QueueBenchSupport.stop(daemon) }
+            if let daemon { await daemon.stop() }
             try? await sandbox.stop()
             if keep { print("scratch directory kept: \(scratch)") } else { try? FileManager.default.removeItem(atPath: scratch) }
         }
@@ -82,7 +83,7 @@ struct QueueThroughput: BenchScenario {
             print("seeded \(orders) orders (\(lines) lines each) in sandbox and database in \(QueueBenchSupport.format(ContinuousClock.now - seedStart))")
 
             // 2. Start the daemon and wait for its socket.
-            let callbackPort = try QueueBenchSupport.freeLoopbackPort()
+            let callbackPort = try FreePort.next()
             let configPath = scratch + "/dropstreamd.yaml"
             let yaml = """
                 log:
@@ -100,7 +101,7 @@ struct QueueThroughput: BenchScenario {
                 """
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             let bootStart = ContinuousClock.now
-            daemon = try QueueBenchSupport.startDaemon(
+            daemon = try BenchDaemon.spawn(
                 daemonBinary, config: configPath, stateDirectory: stateDirectory, socket: socketPath, log: logPath,
                 callbackPort: callbackPort)
             let client = ControlClient(socketPath: socketPath, timeout: .seconds(120))
@@ -260,63 +261,11 @@ struct QueueWorkerResult: Sendable {
 
 /// Process, socket and number helpers for the `queue` scenario.
 enum QueueBenchSupport {
-    /// An executable in the same directory as this one (`.build/debug/`, `.build/release/`, ...).
-    static func siblingExecutable(_ name: String) -> URL {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(name)
-    }
-
     /// A private directory with a short path (Unix socket paths must stay under 108 bytes).
     static func makeScratchDirectory() throws -> String {
         var template = Array("/tmp/dsqb-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw ValidationError("mkdtemp failed") }
         return String(cString: made)
-    }
-
-    static func startDaemon(
-        _ binary: URL, config: String, stateDirectory: String, socket: String, log: String, callbackPort: Int
-    ) throws -> Process {
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--config", config, "--state-directory", stateDirectory, "--socket", socket]
-        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("DROPSTREAM_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "STATE_DIRECTORY",
-                                               "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(key)
-        }
-        environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(callbackPort)"
-        process.environment = environment
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// SIGTERM, then SIGKILL after 15 s.
-    static func stop(_ process: Process) async {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = ContinuousClock.now + .seconds(15)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-    }
-
-    /// A loopback TCP port that was free a moment ago.
-    static func freeLoopbackPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ValidationError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ValidationError("bind failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -2,6 +2,7 @@ import ArgumentParser
 import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 
 /// `startup`: time from exec to `READY=1` with a large order history stored, against an empty
@@ -110,12 +111,12 @@ struct Startup: BenchScenario {
     /// One start: exec → READY=1 (kernel timestamp), then SIGTERM and wait. Returns the seconds
     /// and the last STATUS= sent up to READY=1.
     private func timeStart(_ binary: URL, config: String, stateDirectory: String, scratch: String) async throws -> (Double, String) {
-        let notify = try BenchNotifySocket(path: scratch + "/notify.sock")
+        let notify = try NotifySocket(path: scratch + "/notify.sock")
         let log = scratch + "/dropstreamd.log"
-        let start = BenchNotifySocket.now()
+        let start = NotifySocket.now()
         let daemon = try BenchDaemon.spawn(
             binary, config: config, stateDirectory: stateDirectory, socket: scratch + "/control.sock", log: log,
-            callbackPort: try QueueBenchSupport.freeLoopbackPort(), extraEnvironment: ["NOTIFY_SOCKET": notify.path])
+            callbackPort: try FreePort.next(), extraEnvironment: ["NOTIFY_SOCKET": notify.path])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let deadline = ContinuousClock.now + .seconds(timeout)
         while true {
@@ -123,7 +124,7 @@ struct Startup: BenchScenario {
             let messages = notify.messages
             if let ready = messages.firstIndex(where: { $0.fields["READY"] == "1" }) {
                 let status = messages[...ready].compactMap { $0.fields["STATUS"] }.last ?? ""
-                await QueueBenchSupport.stop(daemon)
+                await daemon.stop()
                 let elapsed = messages[ready].arrivedAt - start
                 return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, status)
             }

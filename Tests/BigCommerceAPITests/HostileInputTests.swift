@@ -1,4 +1,5 @@
 import Crypto
+import DropStreamHarness
 import Foundation
 import NIOCore
 import NIOHTTP1

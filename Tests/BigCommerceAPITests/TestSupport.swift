@@ -7,20 +7,6 @@ import Testing
 
 @testable import BigCommerceAPI
 
-/// SplitMix64: a tiny seeded generator so property tests are reproducible (the seed is in the
-/// failure message).
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A clock that never really sleeps: a sleep moves its time forward at once and is recorded,
 /// so pacing tests assert how long the code *would* have waited, in no real time.
 final class TestClock: Clock, Sendable {

@@ -1,4 +1,5 @@
 import DropStreamControl
+import DropStreamHarness
 import Foundation
 import Testing
 @testable import DropStreamDaemon
@@ -75,10 +76,10 @@ struct ControlAccessEndToEndTests {
     /// `dropstreamctl ARGS --socket S` as uid/gid 65534, in `groups` (none when empty).
     func ctlAsNobody(_ world: FulfillmentWorld, groups: [String], _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         let groupArguments = groups.isEmpty ? ["--clear-groups"] : ["--groups=" + groups.joined(separator: ",")]
-        return try await runProcess(
+        return try await SpawnedProcess.run(
             URL(fileURLWithPath: "/usr/bin/setpriv"),
             ["--reuid=\(Self.nobody)", "--regid=\(Self.nobody)"] + groupArguments
-                + [Executables.url("dropstreamctl").path] + arguments + ["--socket", world.socketPath])
+                + [BuiltProducts.executable("dropstreamctl").path] + arguments + ["--socket", world.socketPath])
     }
 
     /// The world's scratch directory is 0700; let other users reach the socket inside it.
@@ -112,7 +113,7 @@ struct ControlAccessEndToEndTests {
             #expect(try await world.orderDetail(1) == before, "a refused write changed nothing")
 
             // The wire answer: 403 with the control API's error shape, unknown routes included.
-            let curl = try await runProcess(
+            let curl = try await SpawnedProcess.run(
                 URL(fileURLWithPath: "/usr/bin/setpriv"),
                 ["--reuid=\(Self.nobody)", "--regid=\(Self.nobody)", "--clear-groups",
                  "/usr/bin/curl", "-s", "-w", "\n%{http_code}", "--unix-socket", world.socketPath, "http://localhost/v1/no-such-route"])

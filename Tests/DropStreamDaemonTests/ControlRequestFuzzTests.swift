@@ -1,4 +1,5 @@
 import DropStreamControl
+import DropStreamHarness
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import DropStreamHarness
 import Foundation
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
         (["shipments", "retry"], ["failed", "shipment id"]),
     ])
     func helpExplainsEveryOption(command: [String], mentions: [String]) async throws {
-        let result = try await runProcess(Executables.url("dropstreamctl"), command + ["--help"])
+        let result = try await SpawnedProcess.run(BuiltProducts.executable("dropstreamctl"), command + ["--help"])
         #expect(result.status == 0)
         for word in mentions {
             #expect(result.stdout.contains(word), "'\(command.joined(separator: " ")) --help' does not mention \(word)")
@@ -24,12 +25,12 @@ import Testing
     }
 
     @Test func theRootHelpListsTheNewGroups() async throws {
-        let result = try await runProcess(Executables.url("dropstreamctl"), ["--help"])
+        let result = try await SpawnedProcess.run(BuiltProducts.executable("dropstreamctl"), ["--help"])
         for group in ["queue", "orders", "shipments"] { #expect(result.stdout.contains(group)) }
     }
 
     @Test func aBadItemsListIsAUsageError() async throws {
-        let result = try await runProcess(Executables.url("dropstreamctl"), ["orders", "ship", "1", "--tracking", "T", "--carrier", "ups", "--items", "55"])
+        let result = try await SpawnedProcess.run(BuiltProducts.executable("dropstreamctl"), ["orders", "ship", "1", "--tracking", "T", "--carrier", "ups", "--items", "55"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("LINE:QTY"))
     }

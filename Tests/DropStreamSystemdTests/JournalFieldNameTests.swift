@@ -1,3 +1,4 @@
+import DropStreamHarness
 import Testing
 
 @testable import DropStreamSystemd

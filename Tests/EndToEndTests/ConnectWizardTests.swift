@@ -1,4 +1,5 @@
 import DropStreamControl
+import DropStreamHarness
 import Foundation
 import Testing
 
@@ -17,11 +18,11 @@ extension ConnectionTests {
         wizard.type("Wizard Shop\n\nbad hash!\nWizard Shop\nbigcommerce\nhttps://api.bigcommerce.com/stores/wiz1/v3/\n")
 
         let client = ControlClient(socketPath: h.daemon.socketPath)
-        try await h.eventually("the wizard's authorization window") {
+        try await eventually("the wizard's authorization window") {
             (try? await client.get(ControlAPI.Path.authorization("Wizard Shop"), as: AuthorizationProgressResponse.self))?.phase == .waiting
         }
         #expect(try await h.authorizeInBrowser(authorizeURL: h.sandbox.installURL, store: "wiz1").callback.status == 200)
-        try await h.eventually("the Import Settings step") { wizard.output.contains("Order Import Status [") }
+        try await eventually("the Import Settings step") { wizard.output.contains("Order Import Status [") }
         wizard.type("pack me\n")
         let status = try await wizard.waitForExit()
         let output = wizard.output
@@ -46,7 +47,7 @@ extension ConnectionTests {
             directory: h.daemon.directory)
         wizard.type("second\n\nwiz2\n\n")
         let client = ControlClient(socketPath: h.daemon.socketPath)
-        try await h.eventually("the wizard's authorization window") {
+        try await eventually("the wizard's authorization window") {
             (try? await client.get(ControlAPI.Path.authorization("second"), as: AuthorizationProgressResponse.self))?.phase == .waiting
         }
         #expect(try await h.authorizeInBrowser(authorizeURL: h.sandbox.installURL, store: "wiz2").callback.status == 200)

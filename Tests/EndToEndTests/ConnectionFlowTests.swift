@@ -2,6 +2,7 @@ import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 import Testing
 
@@ -24,7 +25,7 @@ extension ConnectionTests {
         // Authorize with --wait while the owner clicks through the install pages.
         let client = ControlClient(socketPath: h.daemon.socketPath)
         async let waiting = h.ctl(["store", "authorize", "Acme Shop", "--wait", "--timeout", "60s"])
-        try await h.eventually("the authorization window") {
+        try await eventually("the authorization window") {
             (try? await client.get(ControlAPI.Path.authorization("Acme Shop"), as: AuthorizationProgressResponse.self))?.phase == .waiting
         }
         let (redirect, page) = try await h.authorizeInBrowser(authorizeURL: h.sandbox.installURL, store: "flow1")

@@ -1,5 +1,6 @@
 import BigCommerceSandbox
 import DropStreamControl
+import DropStreamHarness
 import Foundation
 import Testing
 
@@ -76,7 +77,7 @@ extension ConnectionTests {
         async let waited = h.ctl(["store", "authorize", "patient", "--wait", "--timeout", "90s"])
 
         let client = ControlClient(socketPath: h.daemon.socketPath)
-        try await h.eventually("the ctl to open the window") {
+        try await eventually("the ctl to open the window") {
             try await client.get(ControlAPI.Path.authorization("patient"), as: AuthorizationProgressResponse.self).phase == .waiting
         }
         let forged = try await h.fetch(h.callbackBase + "/bigcommerce/auth?code=forged-code&scope=store_v2_orders&context=stores%2Fpatient1")
@@ -159,7 +160,7 @@ extension ConnectionTests {
         let start = try await h.startAuthorization("slow")
         let late = try await h.confirmInstall(authorizeURL: start.authorizeURL, store: "slow1")
         let client = ControlClient(socketPath: h.daemon.socketPath)
-        try await h.eventually("the window to close") {
+        try await eventually("the window to close") {
             try await client.get(ControlAPI.Path.authorization("slow"), as: AuthorizationProgressResponse.self).phase == .expired
         }
         let page = try await h.fetch(late)

@@ -1,3 +1,4 @@
+import DropStreamHarness
 import Foundation
 import Testing
 

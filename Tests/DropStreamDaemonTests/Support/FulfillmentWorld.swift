@@ -3,6 +3,7 @@ import DropStreamControl
 import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 
 // End-to-end support for the fulfillment tests: an in-process sandbox store with orders, a
@@ -16,77 +17,10 @@ struct WorldFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Where `swift build` put the package's executables: next to the test runner.
-enum Executables {
-    static let directory: URL = {
-        let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: runner).deletingLastPathComponent()
-    }()
-
-    static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
-}
-
-/// A private temporary directory (short path: socket paths stay under 108 bytes).
-final class ScratchDirectory: @unchecked Sendable {
-    let path: String
-    init() throws {
-        var template = Array("/tmp/dsf-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw WorldFailure("mkdtemp failed") }
-        path = String(cString: made)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func file(_ name: String) -> String { path + "/" + name }
-}
-
-/// Runs a process to completion: exit status, stdout, stderr.
-func runProcess(_ executable: URL, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, stdout: String, stderr: String) {
-    let scratch = try ScratchDirectory()
-    let out = scratch.file("out"), err = scratch.file("err")
-    _ = FileManager.default.createFile(atPath: out, contents: nil)
-    _ = FileManager.default.createFile(atPath: err, contents: nil)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning {
-        if ContinuousClock.now > deadline {
-            process.terminate()
-            throw WorldFailure("\(executable.lastPathComponent) \(arguments) did not finish within \(timeout)")
-        }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    return (process.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-            (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
-}
-
-/// Polls `condition` until it holds or the deadline passes (no fixed sleeps).
+/// Polls `condition` until it holds or the deadline passes (no fixed sleeps). The harness's
+/// `eventually`, named here so every file of this target has it without importing the harness.
 func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        if try await condition() { return }
-        guard ContinuousClock.now < deadline else { throw WorldFailure("timed out waiting for: \(what)") }
-        try await Task.sleep(for: .milliseconds(25))
-    }
-}
-
-/// A loopback TCP port that was free a moment ago.
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw WorldFailure("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw WorldFailure("bind failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    try await DropStreamHarness.eventually(what, timeout: timeout, condition)
 }
 
 /// A sandbox store with orders, a seeded state directory and a running daemon.
@@ -94,7 +28,7 @@ final class FulfillmentWorld: @unchecked Sendable {
     static let storeName = "acme"
     static let storeHash = "acme1"
 
-    let scratch: ScratchDirectory
+    let scratch: TemporaryDirectory
     let sandbox: RunningSandbox
     let socketPath: String
     let stateDirectory: String
@@ -102,7 +36,7 @@ final class FulfillmentWorld: @unchecked Sendable {
     /// Sandbox orders, in creation (= claim) order.
     private(set) var sandboxOrders: [SandboxOrder] = []
     private(set) var storeId: Int64 = 0
-    private var daemon: Process?
+    private var daemon: SpawnedProcess?
     private let logPath: String
     /// The daemon's callback listener (auth callbacks, /healthz, /metrics).
     private(set) var callbackPort = 0
@@ -128,7 +62,7 @@ final class FulfillmentWorld: @unchecked Sendable {
     /// Starts a sandbox (rate limiting as `sandboxConfiguration` says), seeds it and the database
     /// as `seeding` says, and starts dropstreamd with `config` lines added to the YAML.
     init(seeding: Seeding, config: [String: String] = [:], sandboxConfiguration: SandboxConfiguration = SandboxConfiguration()) async throws {
-        scratch = try ScratchDirectory()
+        scratch = try TemporaryDirectory(prefix: "dsf")
         socketPath = scratch.file("control.sock")
         stateDirectory = scratch.file("state")
         logPath = scratch.file("dropstreamd.log")
@@ -203,15 +137,13 @@ final class FulfillmentWorld: @unchecked Sendable {
     }
 
     /// The running daemon's process id.
-    var daemonPID: Int32? { daemon.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
+    var daemonPID: Int32? { daemon.flatMap { $0.isRunning ? $0.pid : nil } }
 
     /// SIGKILLs the daemon (no graceful shutdown: a crash or power cut as far as the database
     /// can tell) and waits until it is gone.
     func killDaemon() async throws {
         guard let daemon, daemon.isRunning else { throw WorldFailure("the daemon is not running\n--- log tail:\n\(daemonLog.suffix(3000))") }
-        kill(daemon.processIdentifier, SIGKILL)
-        try await eventually("dropstreamd exits after SIGKILL", timeout: .seconds(10)) { !daemon.isRunning }
-        guard daemon.terminationReason == .uncaughtSignal, daemon.terminationStatus == SIGKILL else {
+        guard try await daemon.killAndWait(timeout: .seconds(10)) else {
             throw WorldFailure("dropstreamd ended before the SIGKILL (status \(daemon.terminationStatus))\n--- log tail:\n\(daemonLog.suffix(3000))")
         }
     }
@@ -243,25 +175,14 @@ final class FulfillmentWorld: @unchecked Sendable {
         let configPath = scratch.file("dropstreamd.yaml")
         try (yaml.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        // One log over restarts: a restarted daemon appends.
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        let process = Process()
-        process.executableURL = Executables.url("dropstreamd")
-        process.arguments = ["--config", configPath, "--state-directory", stateDirectory, "--socket", socketPath]
-        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("DROPSTREAM_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "STATE_DIRECTORY",
-                                               "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(key)
-        }
-        callbackPort = try freeLoopbackPort()
+        var environment = SpawnedProcess.inheritedEnvironment(droppingPrefix: "DROPSTREAM_")
+        callbackPort = try FreePort.next()
         environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(callbackPort)"
-        process.environment = environment
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        daemon = process
+        // One log over restarts: a restarted daemon appends.
+        daemon = try SpawnedProcess(
+            executable: BuiltProducts.executable("dropstreamd"),
+            arguments: ["--config", configPath, "--state-directory", stateDirectory, "--socket", socketPath],
+            environment: environment, outputPath: logPath, appendOutput: true)
     }
 
     /// The daemon's log so far (for failure messages).
@@ -269,7 +190,7 @@ final class FulfillmentWorld: @unchecked Sendable {
 
     /// `dropstreamctl ARGS --socket <ours>`.
     func ctl(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await runProcess(Executables.url("dropstreamctl"), arguments + ["--socket", socketPath])
+        try await SpawnedProcess.run(BuiltProducts.executable("dropstreamctl"), arguments + ["--socket", socketPath])
     }
 
     /// `dropstreamctl ARGS --json`, decoded; fails on a non-zero exit.
@@ -302,12 +223,7 @@ final class FulfillmentWorld: @unchecked Sendable {
 
     /// Stops the daemon (SIGTERM, then wait) and the sandbox.
     func shutdown() async {
-        if let daemon, daemon.isRunning {
-            daemon.terminate()
-            let deadline = ContinuousClock.now + .seconds(15)
-            while daemon.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-            if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() }
-        }
+        await daemon?.stop(grace: .seconds(15))
         try? await sandbox.stop()
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BigCommerceSandbox
 import DropStreamControl
 import DropStreamDatabase
+import DropStreamHarness
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -166,15 +167,6 @@ final class ConnectionHarness: @unchecked Sendable {
 
     /// The daemon's log so far.
     var log: String { process.output }
-
-    /// Polls until `condition` holds or the deadline passes.
-    func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
 }
 
 /// `store authorize --json`'s document (the ctl's own type is not importable from tests).

@@ -1,4 +1,5 @@
 import DropStreamControl
+import DropStreamHarness
 import Foundation
 
 /// Runs a real `dropstreamd` binary the way systemd would: its own state directory, a config
@@ -26,10 +27,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// The environment a spawned daemon gets: ours minus anything systemd-ish, plus `extra`.
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("DROPSTREAM_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM",
-                                               "STATE_DIRECTORY", "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(key)
-        }
+        var environment = SpawnedProcess.inheritedEnvironment(droppingPrefix: "DROPSTREAM_")
         environment["NOTIFY_SOCKET"] = notify.path
         // Parallel daemons must not fight over the default callback port.
         environment["DROPSTREAM_CALLBACK_LISTEN"] = "127.0.0.1:\(callbackPort)"
@@ -74,23 +72,8 @@ final class DaemonHarness: @unchecked Sendable {
     }
 }
 
-/// A loopback TCP port that was free a moment ago (bind to 0, read it back, close).
-enum FreePort {
-    static func next() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket(): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestFailure("bind(127.0.0.1:0): \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+/// A failure with a message, for helpers that cannot use `#expect`.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
