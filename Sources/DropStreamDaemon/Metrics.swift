@@ -26,6 +26,11 @@ final class MetricsRegistry: Sendable {
 
     init(collectors: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.collectors = collectors
+        // The label-less counters exist from the start at 0, so `rate()` and `increase()` see
+        // the first claim or expiry instead of a series that appears with its first value.
+        for family in [DaemonMetrics.claims, DaemonMetrics.leaseExpiries] {
+            _ = collectors.makeCounter(descriptor: family.descriptor, labels: [])
+        }
     }
 
     func increment(_ family: DaemonMetrics.Family, by amount: Int = 1, _ labels: Labels = []) {

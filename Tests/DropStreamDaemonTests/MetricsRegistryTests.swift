@@ -42,7 +42,11 @@ import Testing
         first.increment(DaemonMetrics.leaseExpiries, by: 2)
         var buffer: [UInt8] = []
         second.collectors.emit(into: &buffer)
-        #expect(try PrometheusExposition(parsing: String(decoding: buffer, as: UTF8.self)).samples.isEmpty)
+        let exposition = try PrometheusExposition(parsing: String(decoding: buffer, as: UTF8.self))
+        // Only the label-less counters, registered at 0 from the start (for rate()).
+        #expect(exposition.value("dropstream_lease_expiries_total") == 0)
+        #expect(exposition.value("dropstream_orders_claimed_total") == 0)
+        #expect(exposition.samples.count == 2)
     }
 
     @Test(arguments: [
