@@ -37,16 +37,22 @@ struct DrillDisk: BenchScenario {
     @Option(help: "Size of the tmpfs state directory, in MiB.") var sizeMb: Int = 32
     @Option(help: "How long the disk stays full, in seconds.") var fullSeconds: Int = 15
     @Option(help: "How long the daemon has to report the full disk, and to recover, in seconds.") var reportTimeout: Int = 60
-    @Option(help: "Random seed (merchant edits).") var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
+    @Option(help: "Random seed (merchant edits); default: the current time. Printed, so a run can be repeated.") var seed: UInt64?
+    /// The seed of this run: `--seed`, or the time the command line was read (set in `validate()`).
+    private var rngSeed: UInt64 { seed ?? 0 }
     @Option(help: "WATCHDOG_USEC given to dropstreamd, in milliseconds.") var watchdogMs: Int = 4_000
     @Flag(help: "Keep the scratch directory (config, daemon log) and print its path.") var keep = false
+
+    mutating func validate() throws {
+        if seed == nil { seed = UInt64(Date().timeIntervalSince1970) }
+    }
 
     func measure() async throws {
         guard getuid() == 0 else {
             print("drill disk: SKIPPED: it mounts a tmpfs as the state directory, which needs root (running as uid \(getuid())); run it as root")
             throw ExitCode(77)
         }
-        print("drill disk: --orders \(orders) --size-mb \(sizeMb) --full-seconds \(fullSeconds) --seed \(seed)")
+        print("drill disk: --orders \(orders) --size-mb \(sizeMb) --full-seconds \(fullSeconds) --seed \(rngSeed)")
         let scratch = try QueueBenchSupport.makeScratchDirectory()
         let stateDirectory = scratch + "/state"
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
@@ -83,13 +89,13 @@ struct DrillDisk: BenchScenario {
     private func drill(_ world: DrillWorld, mount: TmpfsMount, notify: NotifySocket, merchantTask: inout Task<Void, Never>?) async throws {
         let start = ContinuousClock.now
         let hash = DrillWorld.storeHash
-        try await world.seed(orders: orders, seed: seed)
+        try await world.seed(orders: orders, seed: rngSeed)
         _ = await world.sandbox.state.injectFault(SandboxFault(.latency(.milliseconds(150)), trigger: .probability(1.0), store: hash, endpoint: .listOrders))
         try await world.startDaemonAndWait()
         // The drill's own connection is dropped before the read-only remount (an open database
         // would make the kernel refuse it).
         var database: AppDatabase? = try AppDatabase.open(path: world.databasePath)
-        let merchant = DrillMerchant(state: world.sandbox.state, store: hash, seed: seed)
+        let merchant = DrillMerchant(state: world.sandbox.state, store: hash, seed: rngSeed)
         merchantTask = Task { await merchant.run(every: .milliseconds(200)) }
 
         // 1. Full, mid-backfill.
@@ -235,7 +241,7 @@ struct DrillDisk: BenchScenario {
                 ("watchdog_gaps_while_full", watchdogGaps), ("not_recovered", notRecovered), ("read_only_start_unclear", readOnlyUnclear),
             ],
             info: [
-                ("seed", seed), ("orders", orders), ("size_mb", sizeMb), ("full_seconds", fullSeconds),
+                ("seed", rngSeed), ("orders", orders), ("size_mb", sizeMb), ("full_seconds", fullSeconds),
                 ("open_when_filled", openWhenFilled), ("merchant_edits", edits.total), ("import_status_orders", audit.importStatusOrders),
                 ("queued", audit.queued), ("status_line", reportedStatus ?? NSNull()), ("ctl_problems", reportedCtl ?? []),
                 ("watchdog_max_gap_while_full_seconds", QueueBenchSupport.round3(QueueBenchSupport.seconds(gapWhileFull))),

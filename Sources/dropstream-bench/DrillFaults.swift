@@ -38,7 +38,9 @@ struct DrillFaults: BenchScenario {
 
     @Option(help: "How long faults are injected (e.g. 45s, 10m).") var duration: String = "10m"
     @Option(help: "Orders seeded in the sandbox store.") var orders: Int = 2_000
-    @Option(help: "Random seed (faults and merchant edits).") var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
+    @Option(help: "Random seed (faults and merchant edits); default: the current time. Printed, so a run can be repeated.") var seed: UInt64?
+    /// The seed of this run: `--seed`, or the time the command line was read (set in `validate()`).
+    private var rngSeed: UInt64 { seed ?? 0 }
     @Option(help: "Share of requests that meet a fault (0–1).") var rate: Double = 0.10
     @Option(help: "The store's quota: requests per 30 s window (BigCommerce Standard: 150).") var quota: Int = 150
     @Option(help: "Orders the worker claims (and ships) per second.") var claim: Int = 1
@@ -47,7 +49,8 @@ struct DrillFaults: BenchScenario {
     @Option(help: "Give up waiting for shipment deliveries after this many seconds.") var deliveryTimeout: Int = 300
     @Flag(help: "Keep the scratch directory (database, config, daemon log) and print its path.") var keep = false
 
-    func validate() throws {
+    mutating func validate() throws {
+        if seed == nil { seed = UInt64(Date().timeIntervalSince1970) }
         _ = try parseDrillDuration(duration)
         guard orders > 0 else { throw ValidationError("--orders must be positive.") }
         guard (0...1).contains(rate) else { throw ValidationError("--rate must be between 0 and 1.") }
@@ -57,7 +60,7 @@ struct DrillFaults: BenchScenario {
 
     func measure() async throws {
         let length = try parseDrillDuration(duration)
-        print("drill faults: --duration \(duration) --orders \(orders) --seed \(seed) --rate \(rate) --quota \(quota)")
+        print("drill faults: --duration \(duration) --orders \(orders) --seed \(rngSeed) --rate \(rate) --quota \(quota)")
         let scratch = try QueueBenchSupport.makeScratchDirectory()
         let world = try await DrillWorld(
             scratch: scratch, sandboxConfiguration: SandboxConfiguration(rateLimitEnabled: true),
@@ -101,12 +104,12 @@ struct DrillFaults: BenchScenario {
         var mix: [(String, SandboxFault)] = []
         let each = rate / Double(kinds.count + 1)
         for (n, (name, kind)) in kinds.enumerated() {
-            mix.append((name, SandboxFault(kind, trigger: .probability(each, seed: seed &+ UInt64(n)), store: store)))
+            mix.append((name, SandboxFault(kind, trigger: .probability(each, seed: rngSeed &+ UInt64(n)), store: store)))
         }
         // Mutations only apply to listing pages: they share the last slice, aimed at listings.
         for (n, (name, mutation)) in mutations.enumerated() {
             mix.append((name, SandboxFault(
-                .mutationBetweenPages(mutation), trigger: .probability(min(1, each * 3), seed: seed &+ 100 &+ UInt64(n)),
+                .mutationBetweenPages(mutation), trigger: .probability(min(1, each * 3), seed: rngSeed &+ 100 &+ UInt64(n)),
                 store: store, endpoint: .listOrders)))
         }
         return mix
@@ -115,7 +118,7 @@ struct DrillFaults: BenchScenario {
     private func drill(_ world: DrillWorld, notify: NotifySocket, length: Duration, tasks: inout [Task<Void, Never>]) async throws {
         let start = ContinuousClock.now
         let hash = DrillWorld.storeHash
-        try await world.seed(orders: orders, seed: seed, quota: quota)
+        try await world.seed(orders: orders, seed: rngSeed, quota: quota)
         // The seeded Shipped / Partially Shipped orders come with shipments of their own.
         let seededShipments = Set(try await world.sandbox.state.shipments(store: hash).map(\.id))
         try await world.startDaemonAndWait()
@@ -124,7 +127,7 @@ struct DrillFaults: BenchScenario {
 
         var faultIDs: [(String, SandboxFaultID)] = []
         for (name, fault) in faultMix(store: hash) { faultIDs.append((name, await world.sandbox.state.injectFault(fault))) }
-        let merchant = DrillMerchant(state: world.sandbox.state, store: hash, seed: seed)
+        let merchant = DrillMerchant(state: world.sandbox.state, store: hash, seed: rngSeed)
         let editInterval = Duration.milliseconds(Int64(editIntervalMs))
         let merchantTask = Task { await merchant.run(every: editInterval) }
         tasks.append(merchantTask)
@@ -222,7 +225,7 @@ struct DrillFaults: BenchScenario {
                 ("watchdog_gaps_over_timeout", gapsOverTimeout), ("daemon_exits", daemonExits),
             ],
             info: [
-                ("seed", seed), ("orders", orders), ("duration_seconds", QueueBenchSupport.seconds(length)), ("fault_rate", rate),
+                ("seed", rngSeed), ("orders", orders), ("duration_seconds", QueueBenchSupport.seconds(length)), ("fault_rate", rate),
                 ("faults_fired", Dictionary(uniqueKeysWithValues: fired.map { ($0.0, $0.1) })), ("merchant_edits", edits.total),
                 ("shipped_by_worker", confirmed.count), ("ship_calls_refused", refused), ("store_shipments", storeShipments.count),
                 ("import_status_orders", audit.importStatusOrders), ("queued", audit.queued), ("final_pass_new", pass.ordersNew),

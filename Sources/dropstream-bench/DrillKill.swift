@@ -29,20 +29,23 @@ struct DrillKill: BenchScenario {
 
     @Option(help: "SIGKILLs to deliver.") var kills: Int = 50
     @Option(help: "Orders seeded in the sandbox store.") var orders: Int = 5_000
-    @Option(help: "Random seed (kill moments and merchant edits).") var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
+    @Option(help: "Random seed (kill moments and merchant edits); default: the current time. Printed, so a run can be repeated.") var seed: UInt64?
+    /// The seed of this run: `--seed`, or the time the command line was read (set in `validate()`).
+    private var rngSeed: UInt64 { seed ?? 0 }
     @Option(help: "Longest random delay between a (re)start and its SIGKILL, in milliseconds.") var maxDelayMs: Int = 5_000
     @Option(help: "Delay on every listing request, in milliseconds.") var listLatencyMs: Int = 40
     @Option(help: "Mean interval between merchant edits, in milliseconds.") var editIntervalMs: Int = 150
     @Flag(help: "Keep the scratch directory (database, config, daemon log) and print its path.") var keep = false
 
-    func validate() throws {
+    mutating func validate() throws {
+        if seed == nil { seed = UInt64(Date().timeIntervalSince1970) }
         guard kills >= 0 else { throw ValidationError("--kills must not be negative.") }
         guard orders > 0 else { throw ValidationError("--orders must be positive.") }
         guard maxDelayMs >= 50 else { throw ValidationError("--max-delay-ms must be at least 50.") }
     }
 
     func measure() async throws {
-        print("drill kill: --kills \(kills) --orders \(orders) --seed \(seed)")
+        print("drill kill: --kills \(kills) --orders \(orders) --seed \(rngSeed)")
         let scratch = try QueueBenchSupport.makeScratchDirectory()
         let world = try await DrillWorld(
             scratch: scratch, sandboxConfiguration: SandboxConfiguration(rateLimitEnabled: false),
@@ -67,15 +70,15 @@ struct DrillKill: BenchScenario {
 
     private func drill(_ world: DrillWorld, merchantTask: inout Task<Void, Never>?) async throws {
         let start = ContinuousClock.now
-        try await world.seed(orders: orders, seed: seed)
+        try await world.seed(orders: orders, seed: rngSeed)
         let hash = DrillWorld.storeHash
         _ = await world.sandbox.state.injectFault(SandboxFault(
             .latency(.milliseconds(Int64(listLatencyMs))), trigger: .probability(1.0), store: hash, endpoint: .listOrders))
-        let merchant = DrillMerchant(state: world.sandbox.state, store: hash, seed: seed)
+        let merchant = DrillMerchant(state: world.sandbox.state, store: hash, seed: rngSeed)
         let editInterval = Duration.milliseconds(Int64(editIntervalMs))
         merchantTask = Task { await merchant.run(every: editInterval) }
 
-        var random = SandboxRandom(seed: seed)
+        var random = SandboxRandom(seed: rngSeed)
         var unexpectedExits = 0
         var delays: [Int] = []
         try world.startDaemon()
@@ -112,7 +115,7 @@ struct DrillKill: BenchScenario {
                 ("departures_not_applied", audit.departuresNotApplied.count), ("unexpected_exits", unexpectedExits),
             ],
             info: [
-                ("seed", seed), ("kills", kills), ("orders", orders), ("merchant_edits", edits.total),
+                ("seed", rngSeed), ("kills", kills), ("orders", orders), ("merchant_edits", edits.total),
                 ("import_status_orders", audit.importStatusOrders), ("queued", audit.queued), ("back_in_import_status", audit.backInImportStatus.count),
                 ("open_before_final_pass", beforeFinal), ("final_pass_new", pass.ordersNew),
                 ("wall_seconds", QueueBenchSupport.round3(QueueBenchSupport.seconds(wall))),
