@@ -149,12 +149,19 @@ let package = Package(
         // Process and socket plumbing (free port, built products, spawned processes, notify
         // socket, eventually) shared by the test targets and dropstream-bench.
         .target(name: "DropStreamHarness"),
+        // Test and benchmark fixtures with project knowledge: a state directory seeded with a
+        // connected store (database + TokenVault-sealed token), a daemon config from dotted keys.
+        .target(
+            name: "DropStreamTestWorld",
+            dependencies: ["DropStreamCore", "DropStreamDatabase", "DropStreamDaemon"]
+        ),
 
         // Benchmarks print figures; tests assert behaviour (README, Performance).
         .executableTarget(
             name: "dropstream-bench",
             dependencies: [
                 "DropStreamHarness",
+                "DropStreamTestWorld",
                 "BigCommerceSandbox",
                 "DropStreamControl",
                 "DropStreamCore",
@@ -200,6 +207,7 @@ let package = Package(
                 "DropStreamControl",
                 "DropStreamDatabase",
                 "DropStreamHarness",
+                "DropStreamTestWorld",
                 "BigCommerceAPI",
                 "BigCommerceSandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

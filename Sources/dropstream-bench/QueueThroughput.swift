@@ -5,6 +5,7 @@ import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
 import DropStreamHarness
+import DropStreamTestWorld
 import Foundation
 
 /// `queue`: claim + ship throughput through the control socket (DESIGN §9, issue 6), and how fast
@@ -198,12 +199,9 @@ struct QueueThroughput: BenchScenario {
     private func seed(sandbox: RunningSandbox, stateDirectory: String, keyFile: String) async throws {
         _ = try await sandbox.state.createStore(hash: Self.storeHash, quota: storeQuota)
         let token = try await sandbox.state.issueToken(store: Self.storeHash)
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let database = try AppDatabase.open(path: stateDirectory + "/dropstream.sqlite")
-        let store = try await database.addStore(name: Self.storeName, platform: .bigcommerce, storeHash: Self.storeHash)
-        let vault = try TokenVault.load(keyFile: keyFile, generateIfMissing: true)
-        let sealed = try vault.seal(token, storeID: store.id)
-        _ = try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
+        let state = try SeededStateDirectory(path: stateDirectory, keyFile: keyFile)
+        let database = state.database
+        let store = try await state.connectStore(name: Self.storeName, hash: Self.storeHash, token: token)
         _ = try await database.setStoreState(store.id, to: .paused)
         if let claimStatus { _ = try await database.setClaimStatus(store.id, statusID: claimStatus) }
         let lineCount = lines

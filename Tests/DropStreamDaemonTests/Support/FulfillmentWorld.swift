@@ -4,12 +4,14 @@ import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
 import DropStreamHarness
+import DropStreamTestWorld
 import Foundation
 
 // End-to-end support for the fulfillment tests: an in-process sandbox store with orders, a
 // state directory seeded BEFORE the daemon starts (store, encrypted token, imported orders —
 // the sync engine is built elsewhere), then the real `dropstreamd` binary and `dropstreamctl`
-// processes. These live in DropStreamDaemonTests because seeding needs the daemon's TokenVault.
+// processes. The seeding itself is DropStreamTestWorld's `SeededStateDirectory`, shared with
+// dropstream-bench.
 
 /// A failure with a message.
 struct WorldFailure: Error, CustomStringConvertible {
@@ -104,15 +106,10 @@ final class FulfillmentWorld: @unchecked Sendable {
     /// configured with (`tokens.key_file`): what `store add` + `store authorize` leave behind.
     @discardableResult
     private func seedAuthorizedStore(token: String) async throws -> (AppDatabase, StoreRecord) {
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let database = try AppDatabase.open(path: databasePath)
-        let store = try await database.addStore(name: Self.storeName, platform: .bigcommerce, storeHash: Self.storeHash)
+        let state = try SeededStateDirectory(path: stateDirectory, keyFile: scratch.file("token.key"))
+        let store = try await state.connectStore(name: Self.storeName, hash: Self.storeHash, token: token)
         storeId = store.id
-        let vault = try TokenVault.load(keyFile: scratch.file("token.key"), generateIfMissing: true)
-        let sealed = try vault.seal(token, storeID: store.id)
-        let authorized = try await database.completeAuthorization(
-            storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
-        return (database, authorized)
+        return (state.database, store)
     }
 
     /// What the sync engine would import for a sandbox order.
@@ -160,20 +157,8 @@ final class FulfillmentWorld: @unchecked Sendable {
             "queue.rescue_interval": "200ms",
         ]
         settings.merge(extra) { $1 }
-        // Flat dotted keys become nested YAML.
-        var sections: [String: [(String, String)]] = [:]
-        var top: [(String, String)] = []
-        for (key, value) in settings {
-            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
-            if parts.count == 2 { sections[parts[0], default: []].append((parts[1], value)) } else { top.append((key, value)) }
-        }
-        var yaml = top.map { "\($0.0): \"\($0.1)\"" }
-        for (section, entries) in sections.sorted(by: { $0.key < $1.key }) {
-            yaml.append("\(section):")
-            yaml += entries.map { "  \($0.0): \"\($0.1)\"" }
-        }
         let configPath = scratch.file("dropstreamd.yaml")
-        try (yaml.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+        try DaemonConfigFile.write(settings, to: configPath)
 
         var environment = SpawnedProcess.inheritedEnvironment(droppingPrefix: "DROPSTREAM_")
         callbackPort = try FreePort.next()
