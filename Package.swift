@@ -150,10 +150,11 @@ let package = Package(
         // socket, eventually) shared by the test targets and dropstream-bench.
         .target(name: "DropStreamHarness"),
         // Test and benchmark fixtures with project knowledge: a state directory seeded with a
-        // connected store (database + TokenVault-sealed token), a daemon config from dotted keys.
+        // connected store (database + TokenVault-sealed token), a sandbox order as the sync engine
+        // would import it, a daemon config from dotted keys.
         .target(
             name: "DropStreamTestWorld",
-            dependencies: ["DropStreamCore", "DropStreamDatabase", "DropStreamDaemon"]
+            dependencies: ["BigCommerceSandbox", "DropStreamCore", "DropStreamDatabase", "DropStreamDaemon"]
         ),
 
         // Benchmarks print figures; tests assert behaviour (README, Performance).

@@ -208,23 +208,8 @@ struct QueueThroughput: BenchScenario {
         for n in 0..<orders {
             let order = try await sandbox.state.createOrder(
                 store: Self.storeHash, lines: (0..<lineCount).map { (sku: "SKU-\(n)-\($0)", quantity: 1) })
-            try await database.upsertImportedOrder(storeId: store.id, Self.imported(order))
+            try await database.upsertImportedOrder(storeId: store.id, order.importedOrder(dateModified: Date()))
         }
-    }
-
-    /// What the sync engine would import for a sandbox order (as the fulfillment tests do).
-    static func imported(_ order: SandboxOrder) -> ImportedOrder {
-        let shipping = order.shippingAddresses.first!
-        let a = shipping.address
-        let payload = OrderPayload(
-            lines: order.lines.map {
-                OrderLine(lineID: String($0.id), sku: $0.sku, name: $0.name, quantity: $0.quantity, isPhysical: $0.type == .physical)
-            },
-            shippingAddress: ShippingAddress(
-                addressID: String(shipping.id), firstName: a.firstName, lastName: a.lastName, street1: a.street1,
-                city: a.city, state: a.state, zip: a.zip, country: a.country, countryISO2: a.countryISO2),
-            shippingMethod: shipping.shippingMethod, customerMessage: order.customerMessage)
-        return ImportedOrder(externalOrderID: String(order.id), storeStatusID: order.statusID, dateModified: Date(), payload: payload)
     }
 
     /// One worker: claim a batch, ship each order, until a claim comes back empty.

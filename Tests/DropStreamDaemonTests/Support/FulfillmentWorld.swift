@@ -98,7 +98,7 @@ final class FulfillmentWorld: @unchecked Sendable {
         // orders under the tests' feet. Shipments of a paused store are still delivered.
         _ = try await database.setStoreState(store.id, to: .paused)
         for order in sandboxOrders {
-            try await database.upsertImportedOrder(storeId: store.id, Self.imported(order, addressIDOffset: addressIDOffset))
+            try await database.upsertImportedOrder(storeId: store.id, order.importedOrder(addressIDOffset: addressIDOffset, dateModified: Date(timeIntervalSince1970: 1_700_000_000)))
         }
     }
 
@@ -110,21 +110,6 @@ final class FulfillmentWorld: @unchecked Sendable {
         let store = try await state.connectStore(name: Self.storeName, hash: Self.storeHash, token: token)
         storeId = store.id
         return (state.database, store)
-    }
-
-    /// What the sync engine would import for a sandbox order.
-    static func imported(_ order: SandboxOrder, addressIDOffset: Int = 0) -> ImportedOrder {
-        let shipping = order.shippingAddresses.first!
-        let a = shipping.address
-        let payload = OrderPayload(
-            lines: order.lines.map {
-                OrderLine(lineID: String($0.id), sku: $0.sku, name: $0.name, quantity: $0.quantity, isPhysical: $0.type == .physical)
-            },
-            shippingAddress: ShippingAddress(
-                addressID: String(shipping.id + addressIDOffset), firstName: a.firstName, lastName: a.lastName, street1: a.street1,
-                city: a.city, state: a.state, zip: a.zip, country: a.country, countryISO2: a.countryISO2),
-            shippingMethod: shipping.shippingMethod, customerMessage: order.customerMessage)
-        return ImportedOrder(externalOrderID: String(order.id), storeStatusID: order.statusID, dateModified: Date(timeIntervalSince1970: 1_700_000_000), payload: payload)
     }
 
     /// Starts the daemon and waits until it answers on its socket.
