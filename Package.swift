@@ -149,12 +149,20 @@ let package = Package(
         // Process and socket plumbing (free port, built products, spawned processes, notify
         // socket, eventually) shared by the test targets and dropstream-bench.
         .target(name: "DropStreamHarness"),
+        // Test and benchmark fixtures with project knowledge: a state directory seeded with a
+        // connected store (database + TokenVault-sealed token), a sandbox order as the sync engine
+        // would import it, a daemon config from dotted keys.
+        .target(
+            name: "DropStreamTestWorld",
+            dependencies: ["BigCommerceSandbox", "DropStreamCore", "DropStreamDatabase", "DropStreamDaemon"]
+        ),
 
         // Benchmarks print figures; tests assert behaviour (README, Performance).
         .executableTarget(
             name: "dropstream-bench",
             dependencies: [
                 "DropStreamHarness",
+                "DropStreamTestWorld",
                 "BigCommerceSandbox",
                 "DropStreamControl",
                 "DropStreamCore",
@@ -200,6 +208,7 @@ let package = Package(
                 "DropStreamControl",
                 "DropStreamDatabase",
                 "DropStreamHarness",
+                "DropStreamTestWorld",
                 "BigCommerceAPI",
                 "BigCommerceSandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -4,6 +4,7 @@ import DropStreamDaemon
 import DropStreamDatabase
 import DropStreamHarness
 import DropStreamSystemd
+import DropStreamTestWorld
 import Foundation
 import Logging
 
@@ -60,17 +61,9 @@ struct Backfill: BenchScenario {
 
         // The state directory a connected store leaves behind: store row + sealed token + key.
         let stateDirectory = scratch.path + "/state"
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         let keyFile = scratch.path + "/token.key"
-        let storeId: Int64
-        do {
-            let database = try AppDatabase.open(path: stateDirectory + "/dropstream.sqlite")
-            let store = try await database.addStore(name: "bench", platform: .bigcommerce, storeHash: hash)
-            let vault = try TokenVault.load(keyFile: keyFile, generateIfMissing: true)
-            let sealed = try vault.seal(token, storeID: store.id)
-            _ = try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
-            storeId = store.id
-        }
+        let storeId = try await SeededStateDirectory(path: stateDirectory, keyFile: keyFile)
+            .connectStore(name: "bench", hash: hash, token: token).id
         let configPath = scratch.path + "/dropstreamd.yaml"
         try """
             tokens:

@@ -1,6 +1,4 @@
 import ArgumentParser
-import DropStreamDaemon
-import DropStreamDatabase
 import DropStreamHarness
 import Foundation
 
@@ -28,17 +26,6 @@ enum BenchDaemon {
             throw ValidationError("No dropstreamd next to this executable (\(binary.path)): build it with the same configuration, e.g. `swift build -c release --product dropstreamd`.")
         }
         return binary
-    }
-
-    /// Adds a connected store to a state directory as `store add` + `store authorize` would leave
-    /// it: the store row and its token sealed with the directory's TokenVault key.
-    @discardableResult
-    static func connectStore(
-        _ database: AppDatabase, vault: TokenVault, name: String, hash: String, token: String
-    ) async throws -> StoreRecord {
-        let store = try await database.addStore(name: name, platform: .bigcommerce, storeHash: hash)
-        let sealed = try vault.seal(token, storeID: store.id)
-        return try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
     }
 }
 

@@ -5,6 +5,7 @@ import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
 import DropStreamHarness
+import DropStreamTestWorld
 import Foundation
 
 /// `drill NAME`: reliability drills (issue 7). Each one runs the real `dropstreamd` against the
@@ -108,13 +109,8 @@ final class DrillWorld: @unchecked Sendable {
         _ = try await sandbox.state.createStore(hash: Self.storeHash, quota: quota)
         try await sandbox.state.seedOrders(store: Self.storeHash, count: orders, seed: seed, statusMix: statusMix)
         let token = try await sandbox.state.issueToken(store: Self.storeHash)
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let database = try AppDatabase.open(path: databasePath)
-        let store = try await database.addStore(name: Self.storeName, platform: .bigcommerce, storeHash: Self.storeHash)
-        storeId = store.id
-        let vault = try TokenVault.load(keyFile: keyFile, generateIfMissing: true)
-        let sealed = try vault.seal(token, storeID: store.id)
-        _ = try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
+        let state = try SeededStateDirectory(path: stateDirectory, keyFile: keyFile)
+        storeId = try await state.connectStore(name: Self.storeName, hash: Self.storeHash, token: token).id
     }
 
     // MARK: The daemon
@@ -128,18 +124,8 @@ final class DrillWorld: @unchecked Sendable {
             "bigcommerce.login_base_url": sandbox.baseURL,
         ]
         settings.merge(config) { $1 }
-        var sections: [String: [(String, String)]] = [:]
-        for (key, value) in settings {
-            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
-            sections[parts[0], default: []].append((parts[1], value))
-        }
-        var yaml: [String] = []
-        for (section, entries) in sections.sorted(by: { $0.key < $1.key }) {
-            yaml.append("\(section):")
-            yaml += entries.sorted { $0.0 < $1.0 }.map { "  \($0.0): \"\($0.1)\"" }
-        }
         let configPath = scratch + "/dropstreamd.yaml"
-        try (yaml.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+        try DaemonConfigFile.write(settings, to: configPath)
         daemon = try BenchDaemon.spawn(
             BuiltProducts.executable("dropstreamd"), config: configPath, stateDirectory: stateDirectory, socket: socketPath, log: logPath,
             callbackPort: try FreePort.next(), extraEnvironment: extraEnvironment)

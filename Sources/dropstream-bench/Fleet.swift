@@ -4,6 +4,7 @@ import DropStreamControl
 import DropStreamDaemon
 import DropStreamDatabase
 import DropStreamHarness
+import DropStreamTestWorld
 import Foundation
 
 /// `fleet`: the steady state of one daemon syncing many small stores (DESIGN §9: CPU and RSS
@@ -94,10 +95,8 @@ struct Fleet: BenchScenario {
         let seedStart = ContinuousClock.now
         let pendingPerStore = max(1, (probes + stores - 1) / stores)
         var hashes: [String] = [], storeIds: [Int64] = [], pending: [[Int]] = []
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         do {
-            let database = try AppDatabase.open(path: stateDirectory + "/dropstream.sqlite")
-            let vault = try TokenVault.load(keyFile: keyFile, generateIfMissing: true)
+            let state = try SeededStateDirectory(path: stateDirectory, keyFile: keyFile)
             for i in 0..<stores {
                 let hash = String(format: "fleet%05d", i)
                 _ = try await sandbox.state.createStore(hash: hash)
@@ -106,7 +105,7 @@ struct Fleet: BenchScenario {
                 }
                 let waiting = try await sandbox.state.seedOrders(store: hash, count: pendingPerStore, seed: UInt64(i + 1) << 20, statusMix: .only(1))
                 let token = try await sandbox.state.issueToken(store: hash)
-                let store = try await BenchDaemon.connectStore(database, vault: vault, name: "store-\(i)", hash: hash, token: token)
+                let store = try await state.connectStore(name: "store-\(i)", hash: hash, token: token)
                 hashes.append(hash)
                 storeIds.append(store.id)
                 pending.append(waiting.map { Array($0) } ?? [])

@@ -5,6 +5,7 @@ import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
 import DropStreamHarness
+import DropStreamTestWorld
 import Foundation
 
 /// `queue`: claim + ship throughput through the control socket (DESIGN §9, issue 6), and how fast
@@ -198,35 +199,17 @@ struct QueueThroughput: BenchScenario {
     private func seed(sandbox: RunningSandbox, stateDirectory: String, keyFile: String) async throws {
         _ = try await sandbox.state.createStore(hash: Self.storeHash, quota: storeQuota)
         let token = try await sandbox.state.issueToken(store: Self.storeHash)
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let database = try AppDatabase.open(path: stateDirectory + "/dropstream.sqlite")
-        let store = try await database.addStore(name: Self.storeName, platform: .bigcommerce, storeHash: Self.storeHash)
-        let vault = try TokenVault.load(keyFile: keyFile, generateIfMissing: true)
-        let sealed = try vault.seal(token, storeID: store.id)
-        _ = try await database.completeAuthorization(storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
+        let state = try SeededStateDirectory(path: stateDirectory, keyFile: keyFile)
+        let database = state.database
+        let store = try await state.connectStore(name: Self.storeName, hash: Self.storeHash, token: token)
         _ = try await database.setStoreState(store.id, to: .paused)
         if let claimStatus { _ = try await database.setClaimStatus(store.id, statusID: claimStatus) }
         let lineCount = lines
         for n in 0..<orders {
             let order = try await sandbox.state.createOrder(
                 store: Self.storeHash, lines: (0..<lineCount).map { (sku: "SKU-\(n)-\($0)", quantity: 1) })
-            try await database.upsertImportedOrder(storeId: store.id, Self.imported(order))
+            try await database.upsertImportedOrder(storeId: store.id, order.importedOrder(dateModified: Date()))
         }
-    }
-
-    /// What the sync engine would import for a sandbox order (as the fulfillment tests do).
-    static func imported(_ order: SandboxOrder) -> ImportedOrder {
-        let shipping = order.shippingAddresses.first!
-        let a = shipping.address
-        let payload = OrderPayload(
-            lines: order.lines.map {
-                OrderLine(lineID: String($0.id), sku: $0.sku, name: $0.name, quantity: $0.quantity, isPhysical: $0.type == .physical)
-            },
-            shippingAddress: ShippingAddress(
-                addressID: String(shipping.id), firstName: a.firstName, lastName: a.lastName, street1: a.street1,
-                city: a.city, state: a.state, zip: a.zip, country: a.country, countryISO2: a.countryISO2),
-            shippingMethod: shipping.shippingMethod, customerMessage: order.customerMessage)
-        return ImportedOrder(externalOrderID: String(order.id), storeStatusID: order.statusID, dateModified: Date(), payload: payload)
     }
 
     /// One worker: claim a batch, ship each order, until a claim comes back empty.

@@ -3,6 +3,7 @@ import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
 import DropStreamHarness
+import DropStreamTestWorld
 import Foundation
 
 /// `startup`: time from exec to `READY=1` with a large order history stored, against an empty
@@ -48,15 +49,14 @@ struct Startup: BenchScenario {
         }
         print("dropstreamd: \(binary.path)")
         let keyFile = scratch + "/token.key"
-        let vault = try TokenVault.load(keyFile: keyFile, generateIfMissing: true)
 
         // 1. The two state directories.
         let seeded = scratch + "/seeded", empty = scratch + "/empty"
         var seedSeconds = 0.0
         for directory in [seeded, empty] {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let database = try AppDatabase.open(path: directory + "/dropstream.sqlite")
-            let store = try await BenchDaemon.connectStore(database, vault: vault, name: "history", hash: "hist01", token: "bench-token-not-used")
+            let state = try SeededStateDirectory(path: directory, keyFile: keyFile)
+            let database = state.database
+            let store = try await state.connectStore(name: "history", hash: "hist01", token: "bench-token-not-used")
             _ = try await database.setStoreState(store.id, to: .paused)
             if directory == seeded {
                 let start = ContinuousClock.now

@@ -4,12 +4,14 @@ import DropStreamCore
 import DropStreamDaemon
 import DropStreamDatabase
 import DropStreamHarness
+import DropStreamTestWorld
 import Foundation
 
 // End-to-end support for the fulfillment tests: an in-process sandbox store with orders, a
 // state directory seeded BEFORE the daemon starts (store, encrypted token, imported orders —
 // the sync engine is built elsewhere), then the real `dropstreamd` binary and `dropstreamctl`
-// processes. These live in DropStreamDaemonTests because seeding needs the daemon's TokenVault.
+// processes. The seeding itself is DropStreamTestWorld's `SeededStateDirectory`, shared with
+// dropstream-bench.
 
 /// A failure with a message.
 struct WorldFailure: Error, CustomStringConvertible {
@@ -96,7 +98,7 @@ final class FulfillmentWorld: @unchecked Sendable {
         // orders under the tests' feet. Shipments of a paused store are still delivered.
         _ = try await database.setStoreState(store.id, to: .paused)
         for order in sandboxOrders {
-            try await database.upsertImportedOrder(storeId: store.id, Self.imported(order, addressIDOffset: addressIDOffset))
+            try await database.upsertImportedOrder(storeId: store.id, order.importedOrder(addressIDOffset: addressIDOffset, dateModified: Date(timeIntervalSince1970: 1_700_000_000)))
         }
     }
 
@@ -104,30 +106,10 @@ final class FulfillmentWorld: @unchecked Sendable {
     /// configured with (`tokens.key_file`): what `store add` + `store authorize` leave behind.
     @discardableResult
     private func seedAuthorizedStore(token: String) async throws -> (AppDatabase, StoreRecord) {
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let database = try AppDatabase.open(path: databasePath)
-        let store = try await database.addStore(name: Self.storeName, platform: .bigcommerce, storeHash: Self.storeHash)
+        let state = try SeededStateDirectory(path: stateDirectory, keyFile: scratch.file("token.key"))
+        let store = try await state.connectStore(name: Self.storeName, hash: Self.storeHash, token: token)
         storeId = store.id
-        let vault = try TokenVault.load(keyFile: scratch.file("token.key"), generateIfMissing: true)
-        let sealed = try vault.seal(token, storeID: store.id)
-        let authorized = try await database.completeAuthorization(
-            storeId: store.id, ciphertext: sealed.ciphertext, nonce: sealed.nonce, keyID: vault.keyID)
-        return (database, authorized)
-    }
-
-    /// What the sync engine would import for a sandbox order.
-    static func imported(_ order: SandboxOrder, addressIDOffset: Int = 0) -> ImportedOrder {
-        let shipping = order.shippingAddresses.first!
-        let a = shipping.address
-        let payload = OrderPayload(
-            lines: order.lines.map {
-                OrderLine(lineID: String($0.id), sku: $0.sku, name: $0.name, quantity: $0.quantity, isPhysical: $0.type == .physical)
-            },
-            shippingAddress: ShippingAddress(
-                addressID: String(shipping.id + addressIDOffset), firstName: a.firstName, lastName: a.lastName, street1: a.street1,
-                city: a.city, state: a.state, zip: a.zip, country: a.country, countryISO2: a.countryISO2),
-            shippingMethod: shipping.shippingMethod, customerMessage: order.customerMessage)
-        return ImportedOrder(externalOrderID: String(order.id), storeStatusID: order.statusID, dateModified: Date(timeIntervalSince1970: 1_700_000_000), payload: payload)
+        return (state.database, store)
     }
 
     /// Starts the daemon and waits until it answers on its socket.
@@ -160,20 +142,8 @@ final class FulfillmentWorld: @unchecked Sendable {
             "queue.rescue_interval": "200ms",
         ]
         settings.merge(extra) { $1 }
-        // Flat dotted keys become nested YAML.
-        var sections: [String: [(String, String)]] = [:]
-        var top: [(String, String)] = []
-        for (key, value) in settings {
-            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
-            if parts.count == 2 { sections[parts[0], default: []].append((parts[1], value)) } else { top.append((key, value)) }
-        }
-        var yaml = top.map { "\($0.0): \"\($0.1)\"" }
-        for (section, entries) in sections.sorted(by: { $0.key < $1.key }) {
-            yaml.append("\(section):")
-            yaml += entries.map { "  \($0.0): \"\($0.1)\"" }
-        }
         let configPath = scratch.file("dropstreamd.yaml")
-        try (yaml.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+        try DaemonConfigFile.write(settings, to: configPath)
 
         var environment = SpawnedProcess.inheritedEnvironment(droppingPrefix: "DROPSTREAM_")
         callbackPort = try FreePort.next()
