@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module boundaries follow ../shared/DESIGN.md §3. Edges go one way:
-// executables -> DropStreamDaemon -> (Database, BigCommerceAPI, Core, Systemd, Control).
+// executables -> DropStreamDaemon -> (Storage + its engines, BigCommerceAPI, Core, Systemd, Control).
 // dropstreamctl links only DropStreamControl and ArgumentParser.
 // BigCommerceSandbox shares no code with BigCommerceAPI on purpose (DESIGN §8).
 
@@ -77,10 +77,14 @@ let package = Package(
 
         // MARK: domain, storage, control contract
         .target(name: "DropStreamCore"),
+        // The storage seam (DESIGN §10): the engine protocol, its records and values. No SQL.
+        .target(name: "DropStreamStorage", dependencies: ["DropStreamCore"]),
+        // The SQLite engine: all of its SQL (GRDB over the system libsqlite3).
         .target(
-            name: "DropStreamDatabase",
+            name: "DropStreamSQLite",
             dependencies: [
                 "DropStreamCore",
+                "DropStreamStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -99,7 +103,8 @@ let package = Package(
             name: "DropStreamDaemon",
             dependencies: [
                 "DropStreamCore",
-                "DropStreamDatabase",
+                "DropStreamStorage",
+                "DropStreamSQLite",
                 "DropStreamControl",
                 "DropStreamSystemd",
                 "BigCommerceAPI",
@@ -154,7 +159,7 @@ let package = Package(
         // would import it, a daemon config from dotted keys.
         .target(
             name: "DropStreamTestWorld",
-            dependencies: ["BigCommerceSandbox", "DropStreamCore", "DropStreamDatabase", "DropStreamDaemon"]
+            dependencies: ["BigCommerceSandbox", "DropStreamCore", "DropStreamStorage", "DropStreamSQLite", "DropStreamDaemon"]
         ),
 
         // Benchmarks print figures; tests assert behaviour (README, Performance).
@@ -167,7 +172,8 @@ let package = Package(
                 "DropStreamControl",
                 "DropStreamCore",
                 "DropStreamDaemon",
-                "DropStreamDatabase",
+                "DropStreamStorage",
+                "DropStreamSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -197,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "DropStreamDatabaseTests",
             dependencies: [
-                "DropStreamDatabase",
+                "DropStreamStorage",
+                "DropStreamSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -206,7 +213,8 @@ let package = Package(
             dependencies: [
                 "DropStreamDaemon",
                 "DropStreamControl",
-                "DropStreamDatabase",
+                "DropStreamStorage",
+                "DropStreamSQLite",
                 "DropStreamHarness",
                 "DropStreamTestWorld",
                 "BigCommerceAPI",
@@ -223,7 +231,8 @@ let package = Package(
                 "dropstreamctl",
                 "bigcommerce-sandbox",
                 "DropStreamControl",
-                "DropStreamDatabase",
+                "DropStreamStorage",
+                "DropStreamSQLite",
                 "DropStreamHarness",
                 "BigCommerceSandbox",
             ]

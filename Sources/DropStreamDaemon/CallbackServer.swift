@@ -1,5 +1,5 @@
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Hummingbird
 import Logging

@@ -1,7 +1,7 @@
 import BigCommerceAPI
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Logging
 
@@ -24,7 +24,7 @@ actor Connections {
         var detail: String
     }
 
-    private let database: AppDatabase
+    private let database: any StorageEngine
     private let vault: TokenVault
     private let app: App?
     private let httpClient: HTTPClientHandle
@@ -42,7 +42,7 @@ actor Connections {
     private var pacers: [StoreHash: RateLimitPacer] = [:]
 
     init(
-        database: AppDatabase, vault: TokenVault, app: App?, httpClient: HTTPClientHandle,
+        database: any StorageEngine, vault: TokenVault, app: App?, httpClient: HTTPClientHandle,
         clientConfiguration: BigCommerceClientConfiguration, authorizationWindow: Duration,
         defaultClaimStatusID: Int? = nil, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
@@ -465,7 +465,7 @@ actor Connections {
     private func mapped<T: Sendable>(_ operation: () async throws -> T) async throws -> T {
         do {
             return try await operation()
-        } catch let error as AppDatabaseError {
+        } catch let error as StorageError {
             throw ControlAPIError(databaseError: error)
         }
     }

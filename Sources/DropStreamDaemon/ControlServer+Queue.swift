@@ -1,6 +1,6 @@
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Hummingbird
 import NIOFoundationCompat
@@ -230,7 +230,7 @@ extension ControlRoutes {
     private func databaseCall<T: Sendable>(_ operation: () async throws -> T) async throws -> T {
         do {
             return try await operation()
-        } catch let error as AppDatabaseError {
+        } catch let error as StorageError {
             throw ControlAPIError(databaseError: error)
         }
     }

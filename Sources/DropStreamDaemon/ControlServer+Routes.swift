@@ -1,6 +1,6 @@
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Hummingbird
 import Logging
@@ -9,7 +9,7 @@ import NIOFoundationCompat
 
 /// The control API's route table (DESIGN §7, STYLE §11): one place lists every route.
 struct ControlRoutes: Sendable {
-    let database: AppDatabase
+    let database: any StorageEngine
     let health: HealthMonitor
     let connections: Connections
     let startedAt: Date
@@ -106,8 +106,8 @@ struct ControlRoutes: Sendable {
             pid: getpid(),
             startedAt: startedAt,
             uptimeSeconds: max(0, Int(Date().timeIntervalSince(startedAt))),
-            databasePath: database.path,
-            databaseSizeBytes: database.fileSize(),
+            databasePath: database.location,
+            databaseSizeBytes: await database.sizeOnDisk(),
             schemaVersion: schema.number,
             schemaMigration: schema.latestMigration ?? "none",
             storesByState: Dictionary(uniqueKeysWithValues: StoreState.allCases.map { ($0.rawValue, summary.stores[$0] ?? 0) }),

@@ -1,6 +1,6 @@
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Hummingbird
 
@@ -146,7 +146,7 @@ extension ControlRoutes {
     private func rulesCall<T: Sendable>(_ operation: () async throws -> T) async throws -> T {
         do {
             return try await operation()
-        } catch let error as AppDatabaseError {
+        } catch let error as StorageError {
             throw ControlAPIError(databaseError: error)
         }
     }

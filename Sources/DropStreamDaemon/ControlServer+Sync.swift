@@ -1,6 +1,6 @@
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Hummingbird
 

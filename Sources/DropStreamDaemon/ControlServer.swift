@@ -1,5 +1,5 @@
 import DropStreamControl
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Hummingbird
 import Logging
@@ -26,7 +26,7 @@ struct ControlAPIError: HTTPResponseError {
 
 extension ControlAPIError {
     /// The database's refusals, each already one sentence for the operator.
-    init(databaseError error: AppDatabaseError) {
+    init(databaseError error: StorageError) {
         switch error {
         case .duplicateStoreName, .duplicateStoreHash, .storeHasUnfinishedWork, .invalidTransition,
              .notClaimedByWorker, .cancelledInStore, .invalidShipmentTransition:

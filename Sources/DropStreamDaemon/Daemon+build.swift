@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BigCommerceAPI
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamSystemd
 import Foundation
 import Logging
@@ -31,7 +32,7 @@ public struct Daemon: Sendable {
     /// Run this; it returns after a graceful shutdown.
     public let serviceGroup: ServiceGroup
     /// The database, opened and migrated.
-    public let database: AppDatabase
+    public let database: any StorageEngine
     /// The control socket the daemon will listen on.
     public let socketPath: String
     let stateLock: StateDirectoryLock
@@ -61,9 +62,9 @@ public func buildDaemon(
 ) async throws(DaemonStartupError) -> Daemon {
     let stateLock = try StateDirectoryLock.acquire(directory: configuration.stateDirectory)
 
-    let database: AppDatabase
+    let database: any StorageEngine
     do {
-        database = try AppDatabase.open(path: configuration.databasePath)
+        database = try SQLiteStorage.open(path: configuration.databasePath)
     } catch {
         stateLock.release()
         throw DaemonStartupError(code: .unusableDatabase, message: "cannot open the database \(configuration.databasePath): \(error)")

@@ -1,5 +1,5 @@
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -12,7 +12,7 @@ import ServiceLifecycle
 struct HousekeepingService: Service {
     static let loopName = "housekeeping"
 
-    let database: AppDatabase
+    let database: any StorageEngine
     let health: HealthMonitor
     let statusBoard: StatusBoard
     let readiness: Readiness
@@ -32,7 +32,7 @@ struct HousekeepingService: Service {
                     if let problem, storage {
                         logger.error(
                             "cannot write the database: the state directory's disk is full or read-only; orders are not imported or updated until space (or write access) returns, nothing already queued is lost",
-                            metadata: ["error": .string(problem), "directory": .string((database.path as NSString).deletingLastPathComponent)])
+                            metadata: ["error": .string(problem), "directory": .string((database.location as NSString).deletingLastPathComponent)])
                     } else if let problem {
                         logger.error("database check failed", metadata: ["error": .string(problem)])
                     } else if lastProblem != nil {
@@ -55,7 +55,7 @@ struct HousekeepingService: Service {
             try await database.checkHealth()
             return (nil, false)
         } catch {
-            return ("\(error)", AppDatabase.isStorageRefusal(error))
+            return ("\(error)", database.isStorageRefusal(error))
         }
     }
 

@@ -1,6 +1,6 @@
 import BigCommerceAPI
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Prometheus
 
 /// Renders `GET /metrics`: the registry's counters and histograms plus the families read at
@@ -22,7 +22,7 @@ actor MetricsExposition {
     typealias PacerStatuses = @Sendable () async -> [(store: String, status: RateLimitStatus)]
 
     private let metrics: MetricsRegistry
-    private let database: AppDatabase
+    private let database: any StorageEngine
     private let pacerStatuses: PacerStatuses
     private let clock = ContinuousClock()
     private var terminalCounts: (counts: [OrderState: Int], readAt: ContinuousClock.Instant)?
@@ -36,12 +36,12 @@ actor MetricsExposition {
         case counter(Counter)
     }
 
-    init(metrics: MetricsRegistry, database: AppDatabase, connections: Connections) {
+    init(metrics: MetricsRegistry, database: any StorageEngine, connections: Connections) {
         self.init(metrics: metrics, database: database, pacerStatuses: { await connections.pacerStatuses() })
     }
 
     /// With the pacers given as a function, so tests can add and remove stores.
-    init(metrics: MetricsRegistry, database: AppDatabase, pacerStatuses: @escaping PacerStatuses) {
+    init(metrics: MetricsRegistry, database: any StorageEngine, pacerStatuses: @escaping PacerStatuses) {
         self.metrics = metrics
         self.database = database
         self.pacerStatuses = pacerStatuses

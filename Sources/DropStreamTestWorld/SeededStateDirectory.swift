@@ -1,6 +1,7 @@
 import DropStreamCore
 import DropStreamDaemon
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 
 /// A state directory prepared before `dropstreamd` starts, as if an operator had already run
@@ -15,7 +16,7 @@ public struct SeededStateDirectory: Sendable {
     /// The TokenVault key file (`tokens.key_file`); generated on first use.
     public let keyFile: String
     /// The daemon's database in `path`, opened (and migrated).
-    public let database: AppDatabase
+    public let database: SQLiteStorage
     /// The vault whose key is in `keyFile`: tokens sealed by it open in the daemon.
     public let vault: TokenVault
 
@@ -28,7 +29,7 @@ public struct SeededStateDirectory: Sendable {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         self.path = path
         self.keyFile = keyFile
-        database = try AppDatabase.open(path: Self.databasePath(in: path))
+        database = try SQLiteStorage.open(path: Self.databasePath(in: path))
         vault = try TokenVault.load(keyFile: keyFile, generateIfMissing: true)
     }
 

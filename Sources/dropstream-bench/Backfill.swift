@@ -1,7 +1,8 @@
 import ArgumentParser
 import BigCommerceSandbox
 import DropStreamDaemon
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import DropStreamSystemd
 import DropStreamTestWorld

@@ -1,7 +1,8 @@
 import ArgumentParser
 import BigCommerceSandbox
 import DropStreamControl
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import Foundation
 
@@ -94,7 +95,7 @@ struct DrillDisk: BenchScenario {
         try await world.startDaemonAndWait()
         // The drill's own connection is dropped before the read-only remount (an open database
         // would make the kernel refuse it).
-        var database: AppDatabase? = try AppDatabase.open(path: world.databasePath)
+        var database: SQLiteStorage? = try SQLiteStorage.open(path: world.databasePath)
         let merchant = DrillMerchant(state: world.sandbox.state, store: hash, seed: rngSeed)
         merchantTask = Task { await merchant.run(every: .milliseconds(200)) }
 
@@ -223,7 +224,7 @@ struct DrillDisk: BenchScenario {
         merchantTask?.cancel()
         _ = await merchantTask?.value
         let final = try await world.cleanPass()
-        database = try AppDatabase.open(path: world.databasePath)
+        database = try SQLiteStorage.open(path: world.databasePath)
         let audit = try await QueueAudit.run(database: database!, storeId: world.storeId, sandbox: world.sandbox.state, store: hash)
         let edits = await merchant.counts
         print("  merchant edits: \(edits.summary); final pass (\(final.kind)): new \(final.ordersNew)")

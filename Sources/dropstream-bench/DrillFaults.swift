@@ -2,7 +2,8 @@ import ArgumentParser
 import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import Foundation
 
@@ -122,7 +123,7 @@ struct DrillFaults: BenchScenario {
         // The seeded Shipped / Partially Shipped orders come with shipments of their own.
         let seededShipments = Set(try await world.sandbox.state.shipments(store: hash).map(\.id))
         try await world.startDaemonAndWait()
-        let database = try AppDatabase.open(path: world.databasePath)
+        let database = try SQLiteStorage.open(path: world.databasePath)
         tasks.append(notify.drainContinuously())
 
         var faultIDs: [(String, SandboxFaultID)] = []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BigCommerceSandbox
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 
 /// `drill kill`: SIGKILL the real dropstreamd at random moments while it backfills and a merchant
@@ -97,7 +98,7 @@ struct DrillKill: BenchScenario {
         _ = await merchantTask?.value
         let edits = await merchant.counts
         try await world.waitUntilAnswering()
-        let database = try AppDatabase.open(path: world.databasePath)
+        let database = try SQLiteStorage.open(path: world.databasePath)
         let beforeFinal = try await database.openExternalOrderIds(storeId: world.storeId).count
         await world.sandbox.state.removeAllFaults()
         let pass = try await world.cleanPass()

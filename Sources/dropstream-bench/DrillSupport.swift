@@ -3,7 +3,8 @@ import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
 import DropStreamDaemon
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import DropStreamTestWorld
 import Foundation
@@ -297,7 +298,7 @@ struct QueueAudit: CustomStringConvertible {
             """
     }
 
-    static func run(database: AppDatabase, storeId: Int64, sandbox: SandboxState, store: String) async throws -> QueueAudit {
+    static func run(database: SQLiteStorage, storeId: Int64, sandbox: SandboxState, store: String) async throws -> QueueAudit {
         let rows = try await database.orders(store: storeId, limit: 10_000_000)
         let storeOrders = try await sandbox.orders(store: store)
         var audit = QueueAudit()

@@ -2,7 +2,8 @@ import ArgumentParser
 import BigCommerceSandbox
 import DropStreamControl
 import DropStreamDaemon
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import DropStreamTestWorld
 import Foundation
@@ -191,7 +192,7 @@ struct Fleet: BenchScenario {
                                    within: .seconds(2 * interval + 120), since: start)
         await process.stop()
         daemon = nil
-        let database = try AppDatabase.open(path: stateDirectory + "/dropstream.sqlite")
+        let database = try SQLiteStorage.open(path: stateDirectory + "/dropstream.sqlite")
         var latencies: [Double] = []
         for probe in probeList {
             guard let record = try await database.order(storeId: storeIds[probe.storeIndex], externalOrderId: probe.externalOrderId) else {

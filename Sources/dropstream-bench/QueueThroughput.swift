@@ -3,7 +3,8 @@ import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
 import DropStreamDaemon
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import DropStreamTestWorld
 import Foundation

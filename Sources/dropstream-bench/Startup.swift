@@ -1,7 +1,8 @@
 import ArgumentParser
 import DropStreamCore
 import DropStreamDaemon
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import DropStreamTestWorld
 import Foundation
@@ -15,7 +16,7 @@ struct Startup: BenchScenario {
         discussion: """
             Prepares two state directories in a scratch directory: one with a single store \
             (paused, so nothing syncs) holding --orders orders written directly through \
-            AppDatabase.seedOrderHistory (--ready of them `ready`, the rest `shipped`, each with \
+            SQLiteStorage.seedOrderHistory (--ready of them `ready`, the rest `shipped`, each with \
             its history rows), and one with the same store and no orders. Seeding time is printed \
             but is not part of the figure.
 

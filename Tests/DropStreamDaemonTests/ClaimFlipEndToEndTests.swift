@@ -1,7 +1,8 @@
 import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 import Testing
 
@@ -59,7 +60,7 @@ import Testing
     }
 
     func changes(_ world: FulfillmentWorld, _ orderID: Int64) async throws -> [StoreStatusChangeRecord] {
-        try await AppDatabase.open(path: world.databasePath).storeStatusChanges(forOrder: orderID)
+        try await SQLiteStorage.open(path: world.databasePath).storeStatusChanges(forOrder: orderID)
     }
 
     func sync(_ world: FulfillmentWorld, full: Bool = false) async throws {
@@ -147,7 +148,7 @@ import Testing
             await world.sandbox.state.removeFault(fault)
             try await eventually("the flip is superseded") { try await changes(world, order.id).last?.state == .superseded }
             // Superseded is terminal: nothing is left for the pusher to send for this order.
-            #expect(try await AppDatabase.open(path: world.databasePath).storeStatusChangesDue(now: Date().addingTimeInterval(3600)).isEmpty)
+            #expect(try await SQLiteStorage.open(path: world.databasePath).storeStatusChangesDue(now: Date().addingTimeInterval(3600)).isEmpty)
             #expect(try await storeStatus(world, source.id) == SandboxOrderStatus.shipped)
             try await expectNoFlipAfterTheShipment(world, source.id)
         }

@@ -1,7 +1,8 @@
 import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 import Testing
 
@@ -196,7 +197,7 @@ import Testing
         try await withWorld(orders: 1) { world in
             let order = try #require(try await claim(world, worker: "w").orders.first)
             // What the sync engine records when the store cancels a claimed order.
-            let database = try AppDatabase.open(path: world.databasePath)
+            let database = try SQLiteStorage.open(path: world.databasePath)
             _ = try await database.cancelOrder(storeId: world.storeId, StoreSideCancellation(
                 externalOrderID: order.storeOrderId, storeStatusID: 5, dateModified: Date(), reason: "cancelled in store"))
             let refused = try await world.ctl(["orders", "ship", String(order.id), "--tracking", "C-1", "--carrier", "ups"])

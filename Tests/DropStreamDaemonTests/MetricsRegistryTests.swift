@@ -1,5 +1,6 @@
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 import Testing
 
@@ -118,7 +119,7 @@ import Testing
     }
 
     @Test func scrapeTimeSeriesFollowTheDatabaseAndThePacers() async throws {
-        let database = try AppDatabase.openInMemory()
+        let database = try SQLiteStorage.openInMemory()
         let store = try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "acme1")
         let payload = OrderPayload(
             lines: [OrderLine(lineID: "1", sku: "SKU-1", name: "Widget", quantity: 1, isPhysical: true)],

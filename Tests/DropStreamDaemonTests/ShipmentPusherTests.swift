@@ -1,6 +1,7 @@
 import BigCommerceAPI
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 import Logging
 import Testing
@@ -11,7 +12,7 @@ import Testing
 @Suite struct ShipmentPusherTests {
     func pusher(retryDelay: Duration = .seconds(10), maxRetryDelay: Duration = .seconds(900)) throws -> ShipmentPusher {
         ShipmentPusher(
-            database: try AppDatabase.openInMemory(), health: HealthMonitor(stallTimeout: .seconds(60)),
+            database: try SQLiteStorage.openInMemory(), health: HealthMonitor(stallTimeout: .seconds(60)),
             settings: .init(interval: .seconds(1), retryDelay: retryDelay, maxRetryDelay: maxRetryDelay, maxAttempts: 5),
             makeClient: { _ in throw CancellationError() }, logger: Logger(label: "test"))
     }

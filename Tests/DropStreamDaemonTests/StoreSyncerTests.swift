@@ -1,7 +1,8 @@
 import BigCommerceAPI
 import BigCommerceSandbox
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import BigCommerceSandbox
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 import Testing
 
@@ -37,7 +38,7 @@ import Testing
         let latency = await sandbox.injectFault(
             SandboxFault(.latency(Self.listLatency), trigger: .probability(1.0), store: hash, endpoint: .listOrders))
         // The test reads the daemon's file as any other reader would (WAL: readers never block it).
-        let database = try AppDatabase.open(path: world.databasePath)
+        let database = try SQLiteStorage.open(path: world.databasePath)
         let storeId = world.storeId
 
         func importIDs() async throws -> Set<String> {

@@ -1,6 +1,7 @@
 import BigCommerceSandbox
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 import Logging
 import Testing

@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import BigCommerceAPI
 import BigCommerceSandbox
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import Foundation
 import Logging
 import Synchronization
@@ -14,7 +15,7 @@ import Testing
 /// sides (a sandbox token, an active store row). Each test gets its own; they share nothing.
 final class SyncFixture: Sendable {
     let sandbox: RunningSandbox
-    let database: AppDatabase
+    let database: SQLiteStorage
     let directory: String
     private let tokens = Mutex<[String: String]>([:])
     private let pacers = Mutex<[String: RateLimitPacer]>([:])
@@ -24,7 +25,7 @@ final class SyncFixture: Sendable {
         retryPolicy: RetryPolicy(maximumAttempts: 4, maximumRateLimitWaits: 5, baseDelay: .milliseconds(5), maximumDelay: .milliseconds(50)),
         pacingPolicy: PacingPolicy(reserve: 2, overloadBackoff: .milliseconds(20), maximumOverloadBackoff: .milliseconds(100)))
 
-    private init(sandbox: RunningSandbox, database: AppDatabase, directory: String) {
+    private init(sandbox: RunningSandbox, database: SQLiteStorage, directory: String) {
         self.sandbox = sandbox
         self.database = database
         self.directory = directory
@@ -35,7 +36,7 @@ final class SyncFixture: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dropstream-sync-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let sandbox = try await RunningSandbox.start(configuration: SandboxConfiguration(defaultQuota: quota, rateLimitWindow: window))
-        let database = try AppDatabase.open(path: directory + "/dropstream.sqlite")
+        let database = try SQLiteStorage.open(path: directory + "/dropstream.sqlite")
         return SyncFixture(sandbox: sandbox, database: database, directory: directory)
     }
 

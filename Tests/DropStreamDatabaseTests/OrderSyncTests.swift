@@ -2,7 +2,8 @@ import DropStreamCore
 import Foundation
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
 @Suite struct OrderSyncTests {
     @Test func newOrderEntersTheQueueOnceWithAnImportedEvent() async throws {

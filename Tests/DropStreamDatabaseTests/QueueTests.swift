@@ -2,7 +2,8 @@ import DropStreamCore
 import Foundation
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
 @Suite struct QueueTests {
     @Test func claimTakesTheOldestReadyOrdersUnderALease() async throws {
@@ -38,9 +39,9 @@ import Testing
 
     @Test func claimRefusesNonsense() async throws {
         try await withDatabase { database in
-            await #expect(throws: AppDatabaseError.self) { try await database.claim(limit: 0, worker: "w", lease: .seconds(1)) }
-            await #expect(throws: AppDatabaseError.self) { try await database.claim(limit: 1, worker: "", lease: .seconds(1)) }
-            await #expect(throws: AppDatabaseError.self) { try await database.claim(limit: 1, worker: "w", lease: .zero) }
+            await #expect(throws: StorageError.self) { try await database.claim(limit: 0, worker: "w", lease: .seconds(1)) }
+            await #expect(throws: StorageError.self) { try await database.claim(limit: 1, worker: "", lease: .seconds(1)) }
+            await #expect(throws: StorageError.self) { try await database.claim(limit: 1, worker: "w", lease: .zero) }
         }
     }
 
@@ -114,12 +115,12 @@ import Testing
         try await withDatabase { database in
             try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60))[0]
-            await #expect(throws: AppDatabaseError.notClaimedByWorker(orderID: order.id, worker: "w2", claimedBy: "w1")) {
+            await #expect(throws: StorageError.notClaimedByWorker(orderID: order.id, worker: "w2", claimedBy: "w1")) {
                 try await database.release(order.id, worker: "w2", actor: .worker("w2"))
             }
             let released = try await database.release(order.id, worker: "w1", actor: .worker("w1"))
             #expect(released.state == .ready && released.claimedBy == nil)
-            await #expect(throws: AppDatabaseError.invalidTransition(orderID: order.id, from: .ready, operation: "released")) {
+            await #expect(throws: StorageError.invalidTransition(orderID: order.id, from: .ready, operation: "released")) {
                 try await database.release(order.id, actor: .worker("w1"))
             }
         }
@@ -138,7 +139,7 @@ import Testing
             let events = try await database.events(forOrder: order.id)
             #expect(events.map(\.kind) == [.imported, .claimed, .held, .unheld])
             #expect(events[2].actor.rawValue == "operator:1000" && events[2].detail?["reason"] == "address problem")
-            await #expect(throws: AppDatabaseError.self) { try await database.unhold(order.id, actor: .operator(uid: 0)) }
+            await #expect(throws: StorageError.self) { try await database.unhold(order.id, actor: .operator(uid: 0)) }
         }
     }
 
@@ -167,7 +168,7 @@ import Testing
             let delivered = try await database.markShipmentDelivered(shipment.id, externalShipmentId: "bc-77", now: at(61))
             #expect(delivered.state == .delivered && delivered.externalShipmentId == "bc-77")
             #expect(try await database.events(forOrder: order.id).last?.kind == .shipmentDelivered)
-            await #expect(throws: AppDatabaseError.self) { try await database.markShipmentPushing(shipment.id) }
+            await #expect(throws: StorageError.self) { try await database.markShipmentPushing(shipment.id) }
         }
     }
 
@@ -194,7 +195,7 @@ import Testing
                 StoreSideCancellation(externalOrderID: "1", storeStatusID: 5, dateModified: at(10), reason: "cancelled"))
             let confirmation = ShipmentConfirmation(
                 idempotencyKey: "s", trackingNumber: "T", carrier: "ups", items: [ShipmentItem(lineID: "L1", quantity: 1)])
-            await #expect(throws: AppDatabaseError.cancelledInStore(orderID: order.id)) {
+            await #expect(throws: StorageError.cancelledInStore(orderID: order.id)) {
                 try await database.ship(order.id, confirmation, actor: .worker("w1"))
             }
             let shipment = try await database.ship(order.id, confirmation, force: true, actor: .operator(uid: 0))
@@ -259,7 +260,7 @@ import Testing
             try await database.recordOrderEvent(order.id, kind: .error, actor: .pusher, detail: ["error": "503"], now: at(5))
             let last = try #require(try await database.events(forOrder: order.id).last)
             #expect(last.kind == .error && last.fromState == nil && last.toState == nil && last.detail == ["error": "503"])
-            await #expect(throws: AppDatabaseError.orderNotFound(999)) {
+            await #expect(throws: StorageError.orderNotFound(999)) {
                 try await database.recordOrderEvent(999, kind: .error, actor: .pusher)
             }
         }

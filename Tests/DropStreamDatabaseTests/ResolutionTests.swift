@@ -2,7 +2,8 @@ import DropStreamCore
 import Foundation
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
 /// Resolution applied to the queue (issue 6, Configure SKUs): on import, on update, and when
 /// rules or the catalog change. Real SQLite, Given/When/Then.

@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
 /// Each invariant of DESIGN §4 that lives in the schema, proven by trying to break it with raw SQL.
 @Suite struct SchemaTests {

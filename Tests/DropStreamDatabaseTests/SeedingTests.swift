@@ -2,7 +2,8 @@ import DropStreamCore
 import Foundation
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
 @Suite struct SeedingTests {
     @Test func seedOrderHistoryWritesShippedThenReadyOrdersWithTheirHistory() async throws {
@@ -30,10 +31,10 @@ import Testing
     @Test func seedOrderHistoryRefusesNonsenseAndUnknownStores() async throws {
         try await withDatabase { database in
             let store = try await seedStore(database)
-            await #expect(throws: AppDatabaseError.self) {
+            await #expect(throws: StorageError.self) {
                 try await database.seedOrderHistory(storeId: store.id, count: 2, shipped: 3, payload: samplePayload())
             }
-            await #expect(throws: AppDatabaseError.self) {
+            await #expect(throws: StorageError.self) {
                 try await database.seedOrderHistory(storeId: store.id + 1, count: 1, shipped: 0, payload: samplePayload())
             }
             // A duplicate external id fails the batch: the schema's UNIQUE key still holds.

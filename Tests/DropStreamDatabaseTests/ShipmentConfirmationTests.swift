@@ -2,12 +2,13 @@ import DropStreamCore
 import Foundation
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
 /// `confirmShipment`: what is left to ship is decided in the same transaction that records it.
 @Suite struct ShipmentConfirmationTests {
     /// One claimed order with lines L1 ×2 and L2 ×3 (and a digital line D ×1).
-    func claimedOrder(_ database: AppDatabase) async throws -> Int64 {
+    func claimedOrder(_ database: SQLiteStorage) async throws -> Int64 {
         let store = try await seedStore(database)
         var payload = samplePayload()
         payload.lines = [
@@ -37,15 +38,15 @@ import Testing
             let first = try await database.confirmShipment(
                 id, trackingNumber: "T1", carrier: "ups", items: [ShipmentItem(lineID: "L2", quantity: 1)], actor: .worker("w"), now: at(2))
             #expect(first.order.state == .claimed)
-            await #expect(throws: AppDatabaseError.self) {
+            await #expect(throws: StorageError.self) {
                 try await database.confirmShipment(
                     id, trackingNumber: "T2", carrier: "ups", items: [ShipmentItem(lineID: "L2", quantity: 3)], actor: .worker("w"), now: at(3))
             }
-            await #expect(throws: AppDatabaseError.self) {
+            await #expect(throws: StorageError.self) {
                 try await database.confirmShipment(
                     id, trackingNumber: "T2", carrier: "ups", items: [ShipmentItem(lineID: "D", quantity: 1)], actor: .worker("w"), now: at(3))
             }
-            await #expect(throws: AppDatabaseError.self) {
+            await #expect(throws: StorageError.self) {
                 try await database.confirmShipment(
                     id, trackingNumber: "T2", carrier: "ups", items: [ShipmentItem(lineID: "nope", quantity: 1)], actor: .worker("w"), now: at(3))
             }

@@ -3,19 +3,20 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
-/// The claim flip's outbox (migration "v2", `AppDatabase+StoreStatus.swift`) on real SQLite:
+/// The claim flip's outbox (migration "v2", `SQLiteStorage+StoreStatus.swift`) on real SQLite:
 /// which transitions queue, supersede and restore store status changes, and the rules that keep
 /// a flip from ever following a shipment.
 @Suite struct StoreStatusChangeTests {
     /// A store flipping to 9 on claim, with `orders` ready orders.
-    func flippingStore(_ database: AppDatabase, orders: Int = 1, claimStatus: Int? = 9) async throws -> StoreRecord {
+    func flippingStore(_ database: SQLiteStorage, orders: Int = 1, claimStatus: Int? = 9) async throws -> StoreRecord {
         let store = try await seedStore(database, orders: orders)
         return try await database.setClaimStatus(store.id, statusID: claimStatus)
     }
 
-    func claimOne(_ database: AppDatabase, now: Date = at(100)) async throws -> FulfillmentOrderRecord {
+    func claimOne(_ database: SQLiteStorage, now: Date = at(100)) async throws -> FulfillmentOrderRecord {
         try #require(try await database.claim(limit: 1, worker: "w", lease: .seconds(600), now: now).first)
     }
 
@@ -31,7 +32,7 @@ import Testing
             // daemon before the flip existed could leave, with claimStatusId set by hand)
             let path = directory + "/dropstream.sqlite"
             let queue = try DatabaseQueue(path: path)
-            try AppDatabase.makeMigrator().migrate(queue, upTo: "v1")
+            try SQLiteStorage.makeMigrator().migrate(queue, upTo: "v1")
             try await queue.write { db in
                 try db.execute(sql: """
                     INSERT INTO store (name, platform, storeHash, state, importStatusId, claimStatusId, createdAt, updatedAt)
@@ -44,7 +45,7 @@ import Testing
             }
             try queue.close()
             // When this build opens it
-            let database = try AppDatabase.open(path: path)
+            let database = try SQLiteStorage.open(path: path)
             // Then it is at v2, the order is unflipped and has no changes, and a release needs no restore
             #expect(try await database.schemaVersion().latestMigration == "v2")
             let order = try #require(try await database.order(storeId: 1, externalOrderId: "100"))
@@ -302,9 +303,9 @@ import Testing
     @Test func aClaimStatusEqualToTheImportStatusIsRefusedAndNothingIsWritten() async throws {
         try await withDatabase { database in
             let store = try await seedStore(database)
-            await #expect(throws: AppDatabaseError.self) { try await database.setClaimStatus(store.id, statusID: 11) }
+            await #expect(throws: StorageError.self) { try await database.setClaimStatus(store.id, statusID: 11) }
             #expect(try await database.store(id: store.id)?.claimStatusId == nil)
-            await #expect(throws: AppDatabaseError.self) {
+            await #expect(throws: StorageError.self) {
                 try await database.addStore(name: "b", platform: .bigcommerce, storeHash: "b", importStatusID: 9, claimStatusID: 9)
             }
             #expect(try await database.store(named: "b") == nil)

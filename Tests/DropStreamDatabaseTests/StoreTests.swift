@@ -2,7 +2,8 @@ import DropStreamCore
 import Foundation
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
 @Suite struct StoreTests {
     @Test func addedStoreAwaitsAuthorizationWithTheDefaultImportStatus() async throws {
@@ -20,7 +21,7 @@ import Testing
     @Test func duplicateNameIsRefusedSayingSo() async throws {
         try await withDatabase { database in
             try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "abcde")
-            await #expect(throws: AppDatabaseError.duplicateStoreName("Acme")) {
+            await #expect(throws: StorageError.duplicateStoreName("Acme")) {
                 try await database.addStore(name: "Acme", platform: .bigcommerce, storeHash: "other")
             }
             #expect(try await database.stores().count == 1)
@@ -30,7 +31,7 @@ import Testing
     @Test func duplicateHashIsRefusedNamingTheExistingStore() async throws {
         try await withDatabase { database in
             try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "abcde")
-            let error = await #expect(throws: AppDatabaseError.self) {
+            let error = await #expect(throws: StorageError.self) {
                 try await database.addStore(name: "second", platform: .bigcommerce, storeHash: "abcde")
             }
             #expect(error == .duplicateStoreHash(platform: .bigcommerce, storeHash: "abcde", existingStore: "acme"))
@@ -40,11 +41,11 @@ import Testing
 
     @Test func invalidImportStatusIsRefusedBeforeWriting() async throws {
         try await withDatabase { database in
-            await #expect(throws: AppDatabaseError.invalidStatusID(15)) {
+            await #expect(throws: StorageError.invalidStatusID(15)) {
                 try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "abcde", importStatusID: 15)
             }
             let store = try await seedStore(database)
-            await #expect(throws: AppDatabaseError.invalidStatusID(-1)) {
+            await #expect(throws: StorageError.invalidStatusID(-1)) {
                 try await database.setImportStatus(store.id, statusID: -1)
             }
             #expect(try await database.setImportStatus(store.id, statusID: 9).importStatusId == 9)
@@ -59,7 +60,7 @@ import Testing
             #expect(try await database.setClaimStatus(store.id, statusID: nil).claimStatusId == nil)
             #expect(try await database.setPollInterval(store.id, seconds: 120).pollIntervalSeconds == 120)
             #expect(try await database.stores(state: .paused).map(\.id) == [store.id])
-            await #expect(throws: AppDatabaseError.storeNotFound("with id 999")) {
+            await #expect(throws: StorageError.storeNotFound("with id 999")) {
                 try await database.setStoreState(999, to: .active)
             }
         }
@@ -75,7 +76,7 @@ import Testing
             #expect(credential.ciphertext == Data([9, 8, 7]))
             #expect(credential.keyId == "k1")
             // An active store does not accept another callback
-            await #expect(throws: AppDatabaseError.self) {
+            await #expect(throws: StorageError.self) {
                 try await database.completeAuthorization(storeId: store.id, ciphertext: Data([1]), nonce: Data([1]))
             }
         }
@@ -107,7 +108,7 @@ import Testing
     @Test func removeRefusesWhileOrdersAreOpenUnlessForced() async throws {
         try await withDatabase { database in
             let store = try await seedStore(database, orders: 2)
-            await #expect(throws: AppDatabaseError.storeHasUnfinishedWork(store: "acme", openOrders: 2, undeliveredShipments: 0)) {
+            await #expect(throws: StorageError.storeHasUnfinishedWork(store: "acme", openOrders: 2, undeliveredShipments: 0)) {
                 try await database.removeStore(store.id)
             }
             try await database.removeStore(store.id, force: true)

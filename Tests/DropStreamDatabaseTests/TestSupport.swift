@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import DropStreamDatabase
+@testable import DropStreamSQLite
+import DropStreamStorage
 
 /// A fresh directory per test, removed afterwards: tests run in parallel and share nothing.
 func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
@@ -15,9 +16,9 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
 }
 
 /// A migrated database in its own temporary directory.
-func withDatabase<T>(_ body: (AppDatabase) async throws -> T) async throws -> T {
+func withDatabase<T>(_ body: (SQLiteStorage) async throws -> T) async throws -> T {
     try await withTemporaryDirectory { directory in
-        let database = try AppDatabase.open(path: directory + "/dropstream.sqlite")
+        let database = try SQLiteStorage.open(path: directory + "/dropstream.sqlite")
         return try await body(database)
     }
 }
@@ -45,7 +46,7 @@ func importedOrder(_ id: String, modified: Date = t0, status: Int = 11, quantity
 
 /// Adds a store and `count` ready orders (ids "1"..."count", created one second apart).
 @discardableResult
-func seedStore(_ database: AppDatabase, name: String = "acme", hash: String? = nil, orders count: Int = 0)
+func seedStore(_ database: SQLiteStorage, name: String = "acme", hash: String? = nil, orders count: Int = 0)
     async throws -> StoreRecord
 {
     let store = try await database.addStore(name: name, platform: .bigcommerce, storeHash: hash ?? "hash-\(name)")
@@ -56,7 +57,7 @@ func seedStore(_ database: AppDatabase, name: String = "acme", hash: String? = n
 }
 
 /// Runs raw SQL, for tests that try to break the schema's invariants behind the API's back.
-func execute(_ database: AppDatabase, _ sql: String, _ arguments: StatementArguments = []) async throws {
+func execute(_ database: SQLiteStorage, _ sql: String, _ arguments: StatementArguments = []) async throws {
     try await database.writer.write { db in try db.execute(sql: sql, arguments: arguments) }
 }
 

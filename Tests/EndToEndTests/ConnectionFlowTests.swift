@@ -1,7 +1,8 @@
 import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import Foundation
 import Testing

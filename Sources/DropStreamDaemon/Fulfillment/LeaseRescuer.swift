@@ -1,5 +1,5 @@
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -13,7 +13,7 @@ import ServiceLifecycle
 struct LeaseRescuer: Service {
     static let loopName = "lease-rescuer"
 
-    let database: AppDatabase
+    let database: any StorageEngine
     let health: HealthMonitor
     let interval: Duration
     let logger: Logger

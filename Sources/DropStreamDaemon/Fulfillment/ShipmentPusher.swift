@@ -1,6 +1,6 @@
 import BigCommerceAPI
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -21,7 +21,7 @@ import ServiceLifecycle
 /// shipments wait.
 ///
 /// It also sends the store status changes of the claim flip (`storeStatusChange`, see
-/// `AppDatabase+StoreStatus.swift`): each store's due changes first, then its shipments, one
+/// the storage engine): each store's due changes first, then its shipments, one
 /// request at a time. Because one sequence per store carries both, a flip that is under way
 /// is answered before that order's shipment is posted, and a flip is never begun once the
 /// order has a shipment: the store never goes back to the claim status after a shipment.
@@ -52,7 +52,7 @@ struct ShipmentPusher: Service {
         case deferred(String)
     }
 
-    let database: AppDatabase
+    let database: any StorageEngine
     let health: HealthMonitor
     let settings: Settings
     /// A client for an authorized store (the daemon's ``Connections/client(for:)``).

@@ -1,6 +1,6 @@
 import BigCommerceAPI
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Logging
 
@@ -44,7 +44,7 @@ struct SyncPassReport: Sendable, Equatable {
 /// modified during the pass leaves the window and is caught by the next one.
 actor StoreSyncer {
     let storeId: Int64
-    private let database: AppDatabase
+    private let database: any StorageEngine
     private let makeClient: @Sendable (StoreRecord) async throws -> BigCommerceClient
     private let settings: SyncSettings
     private let logger: Logger
@@ -53,7 +53,7 @@ actor StoreSyncer {
     private(set) var lastReport: SyncPassReport?
 
     init(
-        storeId: Int64, database: AppDatabase, settings: SyncSettings, logger: Logger,
+        storeId: Int64, database: any StorageEngine, settings: SyncSettings, logger: Logger,
         makeClient: @escaping @Sendable (StoreRecord) async throws -> BigCommerceClient
     ) {
         self.storeId = storeId

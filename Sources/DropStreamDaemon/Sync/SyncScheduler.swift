@@ -1,6 +1,6 @@
 import BigCommerceAPI
 import DropStreamCore
-import DropStreamDatabase
+import DropStreamStorage
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -35,7 +35,7 @@ actor SyncScheduler: Service {
         var consecutiveFailures = 0
     }
 
-    private let database: AppDatabase
+    private let database: any StorageEngine
     private let settings: SyncSettings
     private let health: HealthMonitor
     private let logger: Logger
@@ -48,7 +48,7 @@ actor SyncScheduler: Service {
     private let metrics: MetricsRegistry?
 
     init(
-        database: AppDatabase, settings: SyncSettings, health: HealthMonitor, logger: Logger,
+        database: any StorageEngine, settings: SyncSettings, health: HealthMonitor, logger: Logger,
         makeClient: @escaping @Sendable (StoreRecord) async throws -> BigCommerceClient,
         metrics: MetricsRegistry? = nil
     ) {

@@ -2,7 +2,8 @@ import BigCommerceSandbox
 import DropStreamControl
 import DropStreamCore
 import DropStreamDaemon
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import DropStreamTestWorld
 import Foundation
@@ -105,7 +106,7 @@ final class FulfillmentWorld: @unchecked Sendable {
     /// The store row, active, with `token` sealed by a TokenVault whose key file the daemon is
     /// configured with (`tokens.key_file`): what `store add` + `store authorize` leave behind.
     @discardableResult
-    private func seedAuthorizedStore(token: String) async throws -> (AppDatabase, StoreRecord) {
+    private func seedAuthorizedStore(token: String) async throws -> (SQLiteStorage, StoreRecord) {
         let state = try SeededStateDirectory(path: stateDirectory, keyFile: scratch.file("token.key"))
         let store = try await state.connectStore(name: Self.storeName, hash: Self.storeHash, token: token)
         storeId = store.id

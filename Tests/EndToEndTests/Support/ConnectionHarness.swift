@@ -1,7 +1,8 @@
 import AsyncHTTPClient
 import BigCommerceSandbox
 import DropStreamControl
-import DropStreamDatabase
+import DropStreamSQLite
+import DropStreamStorage
 import DropStreamHarness
 import Foundation
 import NIOCore
@@ -36,12 +37,12 @@ final class ConnectionHarness: @unchecked Sendable {
     /// sync engine writes otherwise).
     static func start(
         authorizationWindow: String = "10m", codeLifetime: Duration = .seconds(300),
-        seed: (@Sendable (AppDatabase) async throws -> Void)? = nil
+        seed: (@Sendable (SQLiteStorage) async throws -> Void)? = nil
     ) async throws -> ConnectionHarness {
         let daemon = try DaemonHarness()
         if let seed {
             try FileManager.default.createDirectory(atPath: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try await seed(try AppDatabase.open(path: daemon.stateDirectory + "/dropstream.sqlite"))
+            try await seed(try SQLiteStorage.open(path: daemon.stateDirectory + "/dropstream.sqlite"))
         }
         let callbackBase = "http://127.0.0.1:\(daemon.callbackPort)"
         let sandbox = try await RunningSandbox.start(configuration: SandboxConfiguration(

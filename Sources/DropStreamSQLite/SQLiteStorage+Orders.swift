@@ -1,50 +1,12 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
 // The sync engine's side of the queue: upserts, store-side cancellations, the pass commit
 // (DESIGN §5), and the operator's listings (DESIGN §2 flow 6).
 
-/// What an upsert did to the queue.
-public struct UpsertResult: Sendable, Hashable {
-    public enum Change: String, Sendable, Hashable, Codable {
-        /// A new order entered the queue (`ready`, or `held` with the given reason).
-        case inserted
-        /// A known, unclaimed order was changed in the store; its payload was replaced.
-        case updated
-        /// A claimed order was changed in the store; it stays claimed and is flagged.
-        case changedAfterClaim
-        /// Same or older `dateModified` than already stored: nothing to do.
-        case unchanged
-        /// The order is already shipped or cancelled here; the store status was recorded only.
-        case terminal
-    }
-    public var orderId: Int64
-    public var change: Change
-}
-
-/// What a store-side cancellation did to the queue.
-public enum CancellationResult: Sendable, Hashable {
-    /// The order (ready or held) is now `cancelled`.
-    case cancelled(orderId: Int64)
-    /// The order is claimed: it stays claimed and is flagged `cancelledInStore`.
-    case flaggedWhileClaimed(orderId: Int64)
-    /// Already shipped, cancelled or flagged, or the news is older than what is stored.
-    case unchanged(orderId: Int64)
-    /// The order was never imported; nothing to cancel.
-    case unknownOrder
-}
-
-/// Counts of one pass commit.
-public struct PassCounts: Sendable, Hashable, Codable {
-    public var seen = 0
-    public var new = 0
-    public var updated = 0
-    public var cancelled = 0
-    public init() {}
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// Upserts one order seen in the store's import status, idempotently on
     /// `(storeId, externalOrderId, dateModified)`:
     /// new → `ready` (or `held` with `order.holdReason`) + event `imported`;
@@ -88,7 +50,7 @@ extension AppDatabase {
     ) async throws -> PassCounts {
         try await writer.write { db in
             guard try StoreRecord.exists(db, key: storeId) else {
-                throw AppDatabaseError.storeNotFound("with id \(storeId)")
+                throw StorageError.storeNotFound("with id \(storeId)")
             }
             var counts = PassCounts()
             let rules = upserts.isEmpty ? nil : try Self.resolutionRules(db, storeId: storeId, unmappedShipping: unmappedShipping)
@@ -160,7 +122,7 @@ extension AppDatabase {
     public func orders(
         store storeId: Int64? = nil, state: OrderState? = nil, since: Date? = nil, limit: Int = 100
     ) async throws -> [FulfillmentOrderRecord] {
-        guard limit > 0 else { throw AppDatabaseError.invalidArgument("The limit must be positive (got \(limit)).") }
+        guard limit > 0 else { throw StorageError.invalidArgument("The limit must be positive (got \(limit)).") }
         return try await writer.read { db in
             typealias C = FulfillmentOrderRecord.Columns
             var request = FulfillmentOrderRecord.all()

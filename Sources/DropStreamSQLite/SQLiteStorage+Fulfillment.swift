@@ -1,4 +1,5 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
@@ -6,16 +7,7 @@ import GRDB
 // still to ship, partial or complete, decided in the same transaction that records the shipment,
 // so two confirmations racing for one order can never ship a line twice.
 
-/// What ``AppDatabase/confirmShipment(_:trackingNumber:carrier:shippingMethod:items:idempotencyKey:worker:force:actor:now:)`` did.
-public struct ShipmentConfirmationResult: Sendable, Hashable {
-    public var shipment: ShipmentRecord
-    /// The order after the confirmation.
-    public var order: FulfillmentOrderRecord
-    /// False when the idempotency key matched an earlier confirmation: nothing changed.
-    public var created: Bool
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// Confirms a shipment of a claimed order, in one transaction: `items` default to every
     /// physical line's quantity not yet in a shipment; quantities above what is left are refused;
     /// the order becomes `shipped` when nothing is left, else it stays claimed (partial).
@@ -28,10 +20,10 @@ extension AppDatabase {
         items: [ShipmentItem]? = nil, idempotencyKey: String? = nil, worker: String? = nil, force: Bool = false,
         actor: EventActor, now: Date = Date()
     ) async throws -> ShipmentConfirmationResult {
-        guard !trackingNumber.isEmpty else { throw AppDatabaseError.invalidArgument("A shipment needs a tracking number.") }
-        guard !carrier.isEmpty else { throw AppDatabaseError.invalidArgument("A shipment needs a carrier.") }
+        guard !trackingNumber.isEmpty else { throw StorageError.invalidArgument("A shipment needs a tracking number.") }
+        guard !carrier.isEmpty else { throw StorageError.invalidArgument("A shipment needs a carrier.") }
         if let items, items.isEmpty || items.contains(where: { $0.quantity <= 0 }) {
-            throw AppDatabaseError.invalidArgument("A shipment needs at least one line, each with a positive quantity.")
+            throw StorageError.invalidArgument("A shipment needs at least one line, each with a positive quantity.")
         }
         let key = idempotencyKey ?? Self.derivedShipmentKey(orderId, trackingNumber: trackingNumber, items: items)
         return try await writer.write { db in
@@ -42,7 +34,7 @@ extension AppDatabase {
             }
             let order = try Self.fetchOrder(db, orderId)
             guard order.state == .claimed else {
-                throw AppDatabaseError.invalidTransition(orderID: orderId, from: order.state, operation: "shipped")
+                throw StorageError.invalidTransition(orderID: orderId, from: order.state, operation: "shipped")
             }
             var left = try Self.quantitiesLeftToShip(db, order)
             let wanted: [ShipmentItem]
@@ -54,20 +46,20 @@ extension AppDatabase {
                     return quantity > 0 ? ShipmentItem(lineID: line.lineID, quantity: quantity) : nil
                 }
                 guard !wanted.isEmpty else {
-                    throw AppDatabaseError.invalidArgument("Order \(orderId) has nothing left to ship.")
+                    throw StorageError.invalidArgument("Order \(orderId) has nothing left to ship.")
                 }
             }
             for item in wanted {
                 guard let line = order.payload.lines.first(where: { $0.lineID == item.lineID }) else {
                     let known = order.payload.lines.map(\.lineID).joined(separator: ", ")
-                    throw AppDatabaseError.invalidArgument("Order \(orderId) has no line \(item.lineID) (its lines: \(known)).")
+                    throw StorageError.invalidArgument("Order \(orderId) has no line \(item.lineID) (its lines: \(known)).")
                 }
                 guard line.isPhysical else {
-                    throw AppDatabaseError.invalidArgument("Line \(item.lineID) of order \(orderId) is not a physical item; it is never shipped.")
+                    throw StorageError.invalidArgument("Line \(item.lineID) of order \(orderId) is not a physical item; it is never shipped.")
                 }
                 let remaining = left[item.lineID] ?? 0
                 guard item.quantity <= remaining else {
-                    throw AppDatabaseError.invalidArgument(
+                    throw StorageError.invalidArgument(
                         "Line \(item.lineID) of order \(orderId) has \(remaining) left to ship; cannot ship \(item.quantity).")
                 }
                 left[item.lineID] = remaining - item.quantity

@@ -1,23 +1,12 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
 // Read-side helpers the sync engine needs (DESIGN §5): what the queue already knows about the
 // orders a listing page returned, and which open orders a full reconcile did not see.
 
-/// What the queue knows about one store order.
-public struct KnownOrder: Sendable, Hashable {
-    public var orderId: Int64
-    public var externalOrderId: String
-    public var state: OrderState
-    public var storeStatusId: Int
-    public var dateModified: Date
-    /// The status our claim flip set (or may have set) in the store: the store showing it is our
-    /// own doing (see `fulfillmentOrder.flippedStoreStatusId`).
-    public var flippedStoreStatusId: Int? = nil
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// The queue's view of the given store orders, keyed by external order id; orders never
     /// imported are absent.
     public func knownOrders(storeId: Int64, externalOrderIds: [String]) async throws -> [String: KnownOrder] {

@@ -1,4 +1,5 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
@@ -16,7 +17,7 @@ import Darwin
 /// Every write is one transaction that keeps the schema's invariants, and every order state
 /// transition writes its `orderEvent` row in that same transaction. One process writes (the
 /// daemon); GRDB serialises its writes, readers run concurrently under WAL.
-public final class AppDatabase: Sendable {
+public final class SQLiteStorage: StorageEngine {
     /// The database file, or `":memory:"`.
     public let path: String
     /// The connection pool (a queue for in-memory databases).
@@ -33,19 +34,19 @@ public final class AppDatabase: Sendable {
     /// addresses and encrypted tokens. Opening an existing, current database changes nothing.
     /// A database migrated by a newer build is refused before anything is written to it.
     ///
-    /// - Throws: ``AppDatabaseError/newerSchema(path:unknownMigrations:latestKnownMigration:)``,
-    ///   ``AppDatabaseError/cannotOpen(path:reason:)``, or GRDB's `DatabaseError`.
-    public static func open(path: String) throws -> AppDatabase {
+    /// - Throws: ``StorageError/newerSchema(path:unknownMigrations:latestKnownMigration:)``,
+    ///   ``StorageError/cannotOpen(path:reason:)``, or GRDB's `DatabaseError`.
+    public static func open(path: String) throws -> SQLiteStorage {
         try open(path: path, configuration: makeConfiguration())
     }
 
     /// Opens with a given configuration; tests use it to open read-only.
-    static func open(path: String, configuration: Configuration) throws -> AppDatabase {
+    static func open(path: String, configuration: Configuration) throws -> SQLiteStorage {
         if !configuration.readonly {
             try createPrivateFile(atPath: path)
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        let database = AppDatabase(path: path, writer: pool)
+        let database = SQLiteStorage(path: path, writer: pool)
         try database.refuseNewerSchema()
         if !configuration.readonly {
             try makeMigrator().migrate(pool)
@@ -59,9 +60,9 @@ public final class AppDatabase: Sendable {
     }
 
     /// An empty, migrated, in-memory database for tests of other modules. Nothing persists.
-    public static func openInMemory() throws -> AppDatabase {
+    public static func openInMemory() throws -> SQLiteStorage {
         let queue = try DatabaseQueue(configuration: makeConfiguration())
-        let database = AppDatabase(path: ":memory:", writer: queue)
+        let database = SQLiteStorage(path: ":memory:", writer: queue)
         try makeMigrator().migrate(queue)
         return database
     }
@@ -88,7 +89,7 @@ public final class AppDatabase: Sendable {
         let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
         let unknown = applied.subtracting(migrator.migrations)
         if !unknown.isEmpty {
-            throw AppDatabaseError.newerSchema(
+            throw StorageError.newerSchema(
                 path: path, unknownMigrations: unknown.sorted(),
                 latestKnownMigration: migrator.migrations.last ?? "none")
         }
@@ -98,13 +99,13 @@ public final class AppDatabase: Sendable {
     private static func createPrivateFile(atPath path: String) throws {
         let fd = posixOpen(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw AppDatabaseError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            throw StorageError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
         // The umask may only have removed bits; an existing file may be looser. Not being the
         // owner (EPERM) is not fatal: the administrator chose that layout.
         if fchmod(fd, 0o600) != 0, errno != EPERM {
-            throw AppDatabaseError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            throw StorageError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
     }
 
@@ -113,12 +114,12 @@ public final class AppDatabase: Sendable {
             let code = errno
             if code == ENOENT && !mustExist { return }
             if code == EPERM { return }
-            throw AppDatabaseError.cannotOpen(path: path, reason: String(cString: strerror(code)))
+            throw StorageError.cannotOpen(path: path, reason: String(cString: strerror(code)))
         }
     }
 }
 
-/// `open(2)` under a name that does not collide with `AppDatabase.open`.
+/// `open(2)` under a name that does not collide with `SQLiteStorage.open`.
 private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
     #if canImport(Glibc)
     return Glibc.open(path, flags, mode)
@@ -131,25 +132,21 @@ private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 
 
 // MARK: - Schema version, size, health
 
-/// Which migrations a database has applied.
-public struct SchemaVersion: Sendable, Hashable, Codable {
-    /// The applied migrations this build knows, in order.
-    public var appliedMigrations: [String]
-    /// The number of applied migrations: the schema version as a number.
-    public var number: Int { appliedMigrations.count }
-    /// The latest applied migration identifier (for example `"v1"`).
-    public var latestMigration: String? { appliedMigrations.last }
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// The identifiers of every migration this build knows, in order.
     public static var knownMigrations: [String] { makeMigrator().migrations }
+    public var knownMigrations: [String] { Self.knownMigrations }
+    public var location: String { path }
+    public var engineName: String { "sqlite" }
 
     /// The schema version of this database.
     public func schemaVersion() async throws -> SchemaVersion {
         let migrator = Self.makeMigrator()
         return SchemaVersion(appliedMigrations: try await writer.read { db in try migrator.appliedMigrations(db) })
     }
+
+    /// Bytes on disk: the database file plus its write-ahead log (0 in memory).
+    public func sizeOnDisk() async -> Int64 { fileSize() }
 
     /// Bytes on disk: the database file plus its write-ahead log (0 in memory).
     public func fileSize() -> Int64 {
@@ -168,6 +165,11 @@ extension AppDatabase {
         guard let error = error as? DatabaseError else { return false }
         return error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_READONLY
     }
+
+    public func isStorageRefusal(_ error: any Error) -> Bool { Self.isStorageRefusal(error) }
+
+    /// A file on a local disk never goes away the way a server does: never.
+    public func isUnavailable(_ error: any Error) -> Bool { false }
 
     /// A cheap write probe for the watchdog: commits one tiny row.
     ///

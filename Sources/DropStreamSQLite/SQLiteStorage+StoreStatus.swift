@@ -1,4 +1,5 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
@@ -20,26 +21,6 @@ import GRDB
 // - the store is read before each change: a change is made only from the expected status, so an
 //   order the merchant cancelled or moved meanwhile is never touched.
 
-/// What the pusher needs to send one change: the change, its order and store as they are now.
-public struct StoreStatusChangeWork: Sendable, Hashable {
-    public var change: StoreStatusChangeRecord
-    public var order: FulfillmentOrderRecord
-    public var store: StoreRecord
-}
-
-/// How sending a store status change ended.
-public enum StoreStatusChangeResult: Sendable, Hashable {
-    /// The store shows the target status now; `requestSent` is false when it already did.
-    case done(requestSent: Bool)
-    /// The store showed another status than expected (the merchant moved or cancelled the
-    /// order): left alone.
-    case skipped(storeStatusId: Int)
-    /// A transient failure, or the store cannot be talked to now: try again at `at`.
-    case retry(error: String, at: Date)
-    /// The store refused the change, or retries ran out.
-    case failed(error: String)
-}
-
 extension OrderEventKind {
     /// The daemon set the store's order status (the claim flip).
     public static let storeStatusSet = OrderEventKind(rawValue: "store_status_set")
@@ -52,7 +33,7 @@ extension OrderEventKind {
     public static let storeStatusFailed = OrderEventKind(rawValue: "store_status_failed")
 }
 
-extension AppDatabase {
+extension SQLiteStorage {
     /// Store status changes the pusher should work on now: `pending` ones due at `now`, and
     /// `sending` ones (left by a crash: looked at again). Oldest first.
     public func storeStatusChangesDue(now: Date = Date(), limit: Int = 200) async throws -> [StoreStatusChangeRecord] {
@@ -86,12 +67,12 @@ extension AppDatabase {
     public func beginStoreStatusChange(_ changeId: Int64, now: Date = Date()) async throws -> StoreStatusChangeWork? {
         try await writer.write { db in
             guard let change = try StoreStatusChangeRecord.fetchOne(db, key: changeId) else {
-                throw AppDatabaseError.invalidArgument("No store status change with id \(changeId).")
+                throw StorageError.invalidArgument("No store status change with id \(changeId).")
             }
             guard change.state == .pending || change.state == .sending else { return nil }
             let order = try Self.fetchOrder(db, change.orderId)
             guard let store = try StoreRecord.fetchOne(db, key: order.storeId) else {
-                throw AppDatabaseError.storeNotFound("with id \(order.storeId)")
+                throw StorageError.storeNotFound("with id \(order.storeId)")
             }
             var moot: String?
             switch change.purpose {
@@ -146,7 +127,7 @@ extension AppDatabase {
     ) async throws -> StoreStatusChangeRecord {
         try await writer.write { db in
             guard let change = try StoreStatusChangeRecord.fetchOne(db, key: changeId) else {
-                throw AppDatabaseError.invalidArgument("No store status change with id \(changeId).")
+                throw StorageError.invalidArgument("No store status change with id \(changeId).")
             }
             let open = change.state == .pending || change.state == .sending
             var eventDetail = detail

@@ -1,11 +1,12 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
 // The warehouse's side of the queue (DESIGN §2 flow 7, §7): claim under a lease, heartbeat,
 // release, hold/unhold, ship; and the rescuer for expired leases (river's job rescuer).
 
-extension AppDatabase {
+extension SQLiteStorage {
     /// Atomically claims up to `limit` of the oldest `ready` orders (optionally of one store)
     /// for `worker`, with a lease of `lease`. Returns them oldest first.
     ///
@@ -15,9 +16,9 @@ extension AppDatabase {
     public func claim(
         limit: Int, worker: String, lease: Duration, storeId: Int64? = nil, now: Date = Date()
     ) async throws -> [FulfillmentOrderRecord] {
-        guard limit > 0 else { throw AppDatabaseError.invalidArgument("The claim limit must be positive (got \(limit)).") }
-        guard lease > .zero else { throw AppDatabaseError.invalidArgument("The lease must be positive (got \(lease)).") }
-        guard !worker.isEmpty else { throw AppDatabaseError.invalidArgument("The worker name must not be empty.") }
+        guard limit > 0 else { throw StorageError.invalidArgument("The claim limit must be positive (got \(limit)).") }
+        guard lease > .zero else { throw StorageError.invalidArgument("The lease must be positive (got \(lease)).") }
+        guard !worker.isEmpty else { throw StorageError.invalidArgument("The worker name must not be empty.") }
         let expiresAt = now.adding(lease)
         return try await writer.write { db in
             // `state = 'ready'` is a literal so the planner matches fulfillmentOrder_onStateCreatedAt
@@ -56,7 +57,7 @@ extension AppDatabase {
     public func extendLeases(
         orderIds: [Int64], worker: String, lease: Duration, now: Date = Date()
     ) async throws -> [FulfillmentOrderRecord] {
-        guard lease > .zero else { throw AppDatabaseError.invalidArgument("The lease must be positive (got \(lease)).") }
+        guard lease > .zero else { throw StorageError.invalidArgument("The lease must be positive (got \(lease)).") }
         let expiresAt = now.adding(lease)
         return try await writer.write { db in
             try FulfillmentOrderRecord.fetchAll(
@@ -106,10 +107,10 @@ extension AppDatabase {
         try await writer.write { db in
             let order = try Self.fetchOrder(db, orderId)
             guard order.state == .claimed else {
-                throw AppDatabaseError.invalidTransition(orderID: orderId, from: order.state, operation: "released")
+                throw StorageError.invalidTransition(orderID: orderId, from: order.state, operation: "released")
             }
             if let worker, order.claimedBy != worker {
-                throw AppDatabaseError.notClaimedByWorker(orderID: orderId, worker: worker, claimedBy: order.claimedBy)
+                throw StorageError.notClaimedByWorker(orderID: orderId, worker: worker, claimedBy: order.claimedBy)
             }
             let to: OrderState = order.cancelledInStore ? .cancelled : .ready
             try Self.endClaim(db, orderId, to: to, now: now)
@@ -126,11 +127,11 @@ extension AppDatabase {
     public func hold(
         _ orderId: Int64, reason: String, actor: EventActor, now: Date = Date()
     ) async throws -> FulfillmentOrderRecord {
-        guard !reason.isEmpty else { throw AppDatabaseError.invalidArgument("A hold needs a reason.") }
+        guard !reason.isEmpty else { throw StorageError.invalidArgument("A hold needs a reason.") }
         return try await writer.write { db in
             let order = try Self.fetchOrder(db, orderId)
             guard order.state == .ready || order.state == .claimed else {
-                throw AppDatabaseError.invalidTransition(orderID: orderId, from: order.state, operation: "held")
+                throw StorageError.invalidTransition(orderID: orderId, from: order.state, operation: "held")
             }
             try db.execute(
                 sql: """
@@ -151,7 +152,7 @@ extension AppDatabase {
         try await writer.write { db in
             let order = try Self.fetchOrder(db, orderId)
             guard order.state == .held else {
-                throw AppDatabaseError.invalidTransition(orderID: orderId, from: order.state, operation: "unheld")
+                throw StorageError.invalidTransition(orderID: orderId, from: order.state, operation: "unheld")
             }
             try db.execute(
                 sql: """
@@ -169,7 +170,7 @@ extension AppDatabase {
 
     static func fetchOrder(_ db: Database, _ orderId: Int64) throws -> FulfillmentOrderRecord {
         guard let order = try FulfillmentOrderRecord.fetchOne(db, key: orderId) else {
-            throw AppDatabaseError.orderNotFound(orderId)
+            throw StorageError.orderNotFound(orderId)
         }
         return order
     }

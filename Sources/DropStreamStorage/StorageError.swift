@@ -5,7 +5,7 @@ import DropStreamCore
 /// Constraint violations that an operation checks for itself (duplicate store name or hash, an
 /// order not in the right state) surface as these typed cases; anything else the schema rejects
 /// surfaces as GRDB's `DatabaseError` and is a bug in the caller.
-public enum AppDatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The database was migrated by a newer build; this build refuses to touch it.
     case newerSchema(path: String, unknownMigrations: [String], latestKnownMigration: String)
     /// The database file cannot be created or opened (missing directory, permissions).

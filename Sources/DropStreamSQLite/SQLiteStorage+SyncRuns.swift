@@ -1,29 +1,11 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
 // The record of sync passes, for `store show` and troubleshooting (DESIGN §5, issue 5).
 
-/// The figures of a finished pass.
-public struct SyncRunResult: Sendable, Hashable {
-    public var outcome: SyncRunOutcome
-    public var counts: PassCounts
-    public var requestsUsed: Int
-    public var quotaLeft: Int?
-    /// Why it failed; never a token or a full address.
-    public var error: String?
-
-    public init(outcome: SyncRunOutcome, counts: PassCounts = PassCounts(), requestsUsed: Int = 0,
-                quotaLeft: Int? = nil, error: String? = nil) {
-        self.outcome = outcome
-        self.counts = counts
-        self.requestsUsed = requestsUsed
-        self.quotaLeft = quotaLeft
-        self.error = error
-    }
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// Records the start of a pass; returns its row (outcome `running`).
     public func startSyncRun(storeId: Int64, kind: SyncPassKind, now: Date = Date()) async throws -> SyncRunRecord {
         try await writer.write { db in
@@ -38,7 +20,7 @@ extension AppDatabase {
     @discardableResult
     public func finishSyncRun(_ runId: Int64, _ result: SyncRunResult, now: Date = Date()) async throws -> SyncRunRecord {
         guard result.outcome != .running else {
-            throw AppDatabaseError.invalidArgument("A finished sync run cannot be 'running'.")
+            throw StorageError.invalidArgument("A finished sync run cannot be 'running'.")
         }
         return try await writer.write { db in
             guard let run = try SyncRunRecord.fetchOne(
@@ -50,7 +32,7 @@ extension AppDatabase {
                     """,
                 arguments: [now, result.outcome, result.counts.seen, result.counts.new, result.counts.updated,
                             result.counts.cancelled, result.requestsUsed, result.quotaLeft, result.error, runId])
-            else { throw AppDatabaseError.invalidArgument("No sync run with id \(runId).") }
+            else { throw StorageError.invalidArgument("No sync run with id \(runId).") }
             return run
         }
     }

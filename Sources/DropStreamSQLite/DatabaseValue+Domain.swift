@@ -1,4 +1,5 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 

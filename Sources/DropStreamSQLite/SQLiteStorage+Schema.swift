@@ -1,4 +1,5 @@
 import DropStreamCore
+import DropStreamStorage
 import GRDB
 
 // The schema: named, append-only migrations (GRDB's `DatabaseMigrator`).
@@ -7,7 +8,7 @@ import GRDB
 // in the field have recorded its identifier in `grdb_migrations` and will not run it again.
 // Every change is a new migration appended at the end of `makeMigrator()`.
 
-extension AppDatabase {
+extension SQLiteStorage {
     /// The migrations this build knows, in order. The last identifier is this build's schema version.
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -235,7 +236,7 @@ enum SchemaV1 {
     );
     CREATE INDEX syncRun_onStoreIdStartedAt ON syncRun(storeId, startedAt);
 
-    -- healthProbe: a single row rewritten by AppDatabase.checkHealth(), so the watchdog stops
+    -- healthProbe: a single row rewritten by SQLiteStorage.checkHealth(), so the watchdog stops
     -- when the disk is read-only or full.
     CREATE TABLE healthProbe (
       id INTEGER PRIMARY KEY CHECK (id = 1),

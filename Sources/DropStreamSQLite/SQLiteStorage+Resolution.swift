@@ -1,4 +1,5 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
@@ -11,16 +12,7 @@ extension OrderEventKind {
     public static let resolved = OrderEventKind(rawValue: "resolved")
 }
 
-/// What a re-evaluation of held orders did.
-public struct ReevaluationResult: Sendable, Hashable {
-    /// Orders that now resolve and went back to `ready`.
-    public var released: [Int64] = []
-    /// Orders still held by resolution (their reasons brought up to date).
-    public var stillHeld: [Int64] = []
-    public init() {}
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// A store's SKU rules, shipping rules and the catalog, as the resolver takes them.
     public func resolutionRules(storeId: Int64, unmappedShipping: UnmappedShippingPolicy = .pass) async throws -> ResolutionRules {
         try await writer.read { db in try Self.resolutionRules(db, storeId: storeId, unmappedShipping: unmappedShipping) }
@@ -102,7 +94,7 @@ extension AppDatabase {
     }
 }
 
-extension AppDatabase {
+extension SQLiteStorage {
     /// The warehouse catalog, by SKU (empty when none is loaded).
     public func catalogItems() async throws -> [CatalogItemRecord] {
         try await writer.read { db in try CatalogItemRecord.order(CatalogItemRecord.Columns.warehouseSku).fetchAll(db) }

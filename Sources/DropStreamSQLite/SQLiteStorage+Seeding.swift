@@ -1,11 +1,12 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
 // Bulk loading for benchmarks and load tests: a database that looks like years of operation
 // without replaying years of syncing. The daemon never calls it.
 
-extension AppDatabase {
+extension SQLiteStorage {
     /// Loads `count` orders into one store as an order history: the first `shipped` of them
     /// `shipped`, the rest `ready`, all with the same `payload` and store status, external ids
     /// `firstExternalId`, `firstExternalId + 1`, ..., and the history rows a synced order would
@@ -23,7 +24,7 @@ extension AppDatabase {
         firstExternalId: Int = 1, now: Date = Date(), batchSize: Int = 10_000
     ) async throws -> Int {
         guard count >= 0, (0...count).contains(shipped), batchSize > 0 else {
-            throw AppDatabaseError.invalidArgument("seedOrderHistory: count \(count), shipped \(shipped), batch \(batchSize)")
+            throw StorageError.invalidArgument("seedOrderHistory: count \(count), shipped \(shipped), batch \(batchSize)")
         }
         let payloadText = try JSONText.encode(payload)
         let detail = try JSONText.encode(["storeStatusId": String(storeStatusId)])
@@ -31,7 +32,7 @@ extension AppDatabase {
         while written < count {
             let range = written..<min(count, written + batchSize)
             try await writer.write { db in
-                guard try StoreRecord.exists(db, key: storeId) else { throw AppDatabaseError.storeNotFound("with id \(storeId)") }
+                guard try StoreRecord.exists(db, key: storeId) else { throw StorageError.storeNotFound("with id \(storeId)") }
                 let insertOrder = try db.cachedStatement(sql: """
                     INSERT INTO fulfillmentOrder
                       (storeId, externalOrderId, state, storeStatusId, dateModified, payload, createdAt, updatedAt)

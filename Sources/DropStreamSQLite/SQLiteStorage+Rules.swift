@@ -1,21 +1,12 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
 // Configure SKUs and shipping methods, and the warehouse catalog (DESIGN §2 flow 5, issue 6).
 // The resolution itself is pure logic for DropStreamCore; this file only stores the rules.
 
-/// What a SKU rule turns a store SKU into.
-public enum SKURuleTarget: Sendable, Hashable {
-    /// One warehouse SKU, quantity multiplied.
-    case map(warehouseSKU: String, quantity: Int)
-    /// Several warehouse SKUs.
-    case kit([KitComponent])
-    /// Nothing: the line never reaches the warehouse.
-    case ignore
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// Sets (replaces) the rule for one store SKU.
     @discardableResult
     public func setSKURule(storeId: Int64, storeSKU: String, _ target: SKURuleTarget, now: Date = Date()) async throws
@@ -27,11 +18,11 @@ extension AppDatabase {
         var components: String?
         switch target {
         case let .map(sku, multiplier):
-            guard multiplier > 0 else { throw AppDatabaseError.invalidArgument("The quantity must be positive.") }
+            guard multiplier > 0 else { throw StorageError.invalidArgument("The quantity must be positive.") }
             (kind, warehouseSKU, quantity) = (.map, sku, multiplier)
         case let .kit(parts):
             guard !parts.isEmpty, parts.allSatisfy({ $0.quantity > 0 && !$0.warehouseSKU.isEmpty }) else {
-                throw AppDatabaseError.invalidArgument("A kit needs components with positive quantities.")
+                throw StorageError.invalidArgument("A kit needs components with positive quantities.")
             }
             (kind, components) = (.kit, try JSONText.encode(parts))
         case .ignore:

@@ -1,15 +1,16 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
 // Stores and their credentials (DESIGN §2 flows 1-3 and 8).
 
-extension AppDatabase {
+extension SQLiteStorage {
     /// Adds a store, awaiting authorization.
     ///
-    /// - Throws: ``AppDatabaseError/duplicateStoreName(_:)`` or
-    ///   ``AppDatabaseError/duplicateStoreHash(platform:storeHash:existingStore:)`` (names compare
-    ///   case-insensitively), ``AppDatabaseError/invalidStatusID(_:)``; nothing is written then.
+    /// - Throws: ``StorageError/duplicateStoreName(_:)`` or
+    ///   ``StorageError/duplicateStoreHash(platform:storeHash:existingStore:)`` (names compare
+    ///   case-insensitively), ``StorageError/invalidStatusID(_:)``; nothing is written then.
     @discardableResult
     public func addStore(
         name: String, platform: Platform, storeHash: String,
@@ -19,18 +20,18 @@ extension AppDatabase {
         if let claimStatusID {
             try Self.checkStatusID(claimStatusID)
             guard claimStatusID != importStatusID else {
-                throw AppDatabaseError.invalidArgument("The claim status cannot be the import status (\(importStatusID)).")
+                throw StorageError.invalidArgument("The claim status cannot be the import status (\(importStatusID)).")
             }
         }
         return try await writer.write { db in
             if try StoreRecord.filter(StoreRecord.Columns.name == name).fetchOne(db) != nil {
-                throw AppDatabaseError.duplicateStoreName(name)
+                throw StorageError.duplicateStoreName(name)
             }
             if let existing = try StoreRecord
                 .filter(StoreRecord.Columns.platform == platform.rawValue && StoreRecord.Columns.storeHash == storeHash)
                 .fetchOne(db)
             {
-                throw AppDatabaseError.duplicateStoreHash(
+                throw StorageError.duplicateStoreHash(
                     platform: platform, storeHash: storeHash, existingStore: existing.name)
             }
             let store = try StoreRecord.fetchOne(
@@ -97,8 +98,8 @@ extension AppDatabase {
     /// on use it; flips already queued but not sent are dropped when they come due (the pusher
     /// re-checks the store's setting), flips already made are still put back on release.
     ///
-    /// - Throws: ``AppDatabaseError/invalidStatusID(_:)``, or
-    ///   ``AppDatabaseError/invalidArgument(_:)`` when it equals the store's import status.
+    /// - Throws: ``StorageError/invalidStatusID(_:)``, or
+    ///   ``StorageError/invalidArgument(_:)`` when it equals the store's import status.
     @discardableResult
     public func setClaimStatus(
         _ storeId: Int64, statusID: Int?, event: StoreEventInput? = nil, now: Date = Date()
@@ -106,10 +107,10 @@ extension AppDatabase {
         if let statusID { try Self.checkStatusID(statusID) }
         return try await writer.write { db in
             guard var store = try StoreRecord.fetchOne(db, key: storeId) else {
-                throw AppDatabaseError.storeNotFound("with id \(storeId)")
+                throw StorageError.storeNotFound("with id \(storeId)")
             }
             if let statusID, statusID == store.importStatusId {
-                throw AppDatabaseError.invalidArgument(
+                throw StorageError.invalidArgument(
                     "The claim status cannot be the import status (\(statusID)): a claimed order would look unclaimed in the store.")
             }
             store.claimStatusId = statusID
@@ -124,7 +125,7 @@ extension AppDatabase {
     @discardableResult
     public func setPollInterval(_ storeId: Int64, seconds: Int?, now: Date = Date()) async throws -> StoreRecord {
         if let seconds, seconds <= 0 {
-            throw AppDatabaseError.invalidArgument("The poll interval must be positive (got \(seconds) s).")
+            throw StorageError.invalidArgument("The poll interval must be positive (got \(seconds) s).")
         }
         return try await updateStore(storeId, now: now) { $0.pollIntervalSeconds = seconds }
     }
@@ -137,11 +138,11 @@ extension AppDatabase {
     ) async throws -> StoreRecord {
         try await writer.write { db in
             guard var store = try StoreRecord.fetchOne(db, key: storeId) else {
-                throw AppDatabaseError.storeNotFound("with id \(storeId)")
+                throw StorageError.storeNotFound("with id \(storeId)")
             }
             let previous = store.state
             guard store.state == .awaitingAuthorization || store.state == .needsReauthorization else {
-                throw AppDatabaseError.invalidArgument(
+                throw StorageError.invalidArgument(
                     "Store \"\(store.name)\" is \(store.state.rawValue), not awaiting authorization.")
             }
             try Self.saveCredential(db, storeId: storeId, ciphertext: ciphertext, nonce: nonce, keyID: keyID, now: now)
@@ -162,7 +163,7 @@ extension AppDatabase {
     ) async throws -> StoreRecord {
         try await writer.write { db in
             guard var store = try StoreRecord.fetchOne(db, key: storeId) else {
-                throw AppDatabaseError.storeNotFound("with id \(storeId)")
+                throw StorageError.storeNotFound("with id \(storeId)")
             }
             _ = try CredentialRecord.deleteOne(db, key: storeId)
             store.state = .disconnected
@@ -182,7 +183,7 @@ extension AppDatabase {
     public func removeStore(_ storeId: Int64, force: Bool = false) async throws {
         try await writer.write { db in
             guard let store = try StoreRecord.fetchOne(db, key: storeId) else {
-                throw AppDatabaseError.storeNotFound("with id \(storeId)")
+                throw StorageError.storeNotFound("with id \(storeId)")
             }
             if !force {
                 let openOrders = try Int.fetchOne(
@@ -197,7 +198,7 @@ extension AppDatabase {
                         """,
                     arguments: [storeId])!
                 if openOrders > 0 || undelivered > 0 {
-                    throw AppDatabaseError.storeHasUnfinishedWork(
+                    throw StorageError.storeHasUnfinishedWork(
                         store: store.name, openOrders: openOrders, undeliveredShipments: undelivered)
                 }
             }
@@ -230,7 +231,7 @@ extension AppDatabase {
     // MARK: Helpers
 
     static func checkStatusID(_ id: Int) throws {
-        guard (0...14).contains(id) else { throw AppDatabaseError.invalidStatusID(id) }
+        guard (0...14).contains(id) else { throw StorageError.invalidStatusID(id) }
     }
 
     private func updateStore(
@@ -238,7 +239,7 @@ extension AppDatabase {
     ) async throws -> StoreRecord {
         try await writer.write { db in
             guard var store = try StoreRecord.fetchOne(db, key: storeId) else {
-                throw AppDatabaseError.storeNotFound("with id \(storeId)")
+                throw StorageError.storeNotFound("with id \(storeId)")
             }
             change(&store)
             store.updatedAt = now
@@ -278,22 +279,9 @@ extension AppDatabase {
         _ db: Database, storeId: Int64, ciphertext: Data, nonce: Data, keyID: String, now: Date
     ) throws {
         guard try StoreRecord.exists(db, key: storeId) else {
-            throw AppDatabaseError.storeNotFound("with id \(storeId)")
+            throw StorageError.storeNotFound("with id \(storeId)")
         }
         try CredentialRecord(storeId: storeId, ciphertext: ciphertext, nonce: nonce, keyId: keyID, createdAt: now)
             .upsert(db)
-    }
-}
-
-/// An entry for a store's history, written in the same transaction as the change it records.
-public struct StoreEventInput: Sendable, Hashable {
-    public var kind: String
-    public var actor: String
-    public var detail: [String: String]?
-
-    public init(kind: String, actor: String, detail: [String: String]? = nil) {
-        self.kind = kind
-        self.actor = actor
-        self.detail = detail
     }
 }

@@ -1,47 +1,26 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
 // Shipments: the warehouse confirms (ship), the shipment pusher delivers (DESIGN §2 flow 7).
 
-/// A shipment as the warehouse confirms it.
-public struct ShipmentConfirmation: Sendable, Hashable {
-    /// One per warehouse confirmation; confirming again with the same key returns the first shipment.
-    public var idempotencyKey: String
-    public var trackingNumber: String
-    public var carrier: String
-    public var shippingMethod: String?
-    /// The lines and quantities shipped.
-    public var items: [ShipmentItem]
-
-    public init(
-        idempotencyKey: String, trackingNumber: String, carrier: String, shippingMethod: String? = nil,
-        items: [ShipmentItem]
-    ) {
-        self.idempotencyKey = idempotencyKey
-        self.trackingNumber = trackingNumber
-        self.carrier = carrier
-        self.shippingMethod = shippingMethod
-        self.items = items
-    }
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// Records a shipment for a claimed order and queues it for the pusher, in one transaction.
     ///
     /// With `completesOrder` the order moves `claimed → shipped` (event `shipped`); otherwise it
     /// stays claimed (a partial shipment, event `shipped` without a transition). A repeated
     /// confirmation with the same idempotency key returns the existing shipment and changes nothing.
     ///
-    /// - Throws: ``AppDatabaseError/cancelledInStore(orderID:)`` when the store cancelled the order
-    ///   and `force` is false; ``AppDatabaseError/notClaimedByWorker(orderID:worker:claimedBy:)``.
+    /// - Throws: ``StorageError/cancelledInStore(orderID:)`` when the store cancelled the order
+    ///   and `force` is false; ``StorageError/notClaimedByWorker(orderID:worker:claimedBy:)``.
     @discardableResult
     public func ship(
         _ orderId: Int64, _ confirmation: ShipmentConfirmation, worker: String? = nil, completesOrder: Bool = true,
         force: Bool = false, actor: EventActor, now: Date = Date()
     ) async throws -> ShipmentRecord {
         guard !confirmation.items.isEmpty, confirmation.items.allSatisfy({ $0.quantity > 0 }) else {
-            throw AppDatabaseError.invalidArgument("A shipment needs at least one line with a positive quantity.")
+            throw StorageError.invalidArgument("A shipment needs at least one line with a positive quantity.")
         }
         return try await writer.write { db in
             try Self.ship(db, orderId, confirmation, worker: worker, completesOrder: completesOrder, force: force,
@@ -58,19 +37,19 @@ extension AppDatabase {
             .filter(ShipmentRecord.Columns.idempotencyKey == confirmation.idempotencyKey).fetchOne(db)
         {
             guard existing.orderId == orderId else {
-                throw AppDatabaseError.invalidArgument(
+                throw StorageError.invalidArgument(
                     "Idempotency key \(confirmation.idempotencyKey) was already used for order \(existing.orderId).")
             }
             return existing
         }
         let order = try Self.fetchOrder(db, orderId)
         guard order.state == .claimed else {
-            throw AppDatabaseError.invalidTransition(orderID: orderId, from: order.state, operation: "shipped")
+            throw StorageError.invalidTransition(orderID: orderId, from: order.state, operation: "shipped")
         }
         if let worker, order.claimedBy != worker {
-            throw AppDatabaseError.notClaimedByWorker(orderID: orderId, worker: worker, claimedBy: order.claimedBy)
+            throw StorageError.notClaimedByWorker(orderID: orderId, worker: worker, claimedBy: order.claimedBy)
         }
-        if order.cancelledInStore && !force { throw AppDatabaseError.cancelledInStore(orderID: orderId) }
+        if order.cancelledInStore && !force { throw StorageError.cancelledInStore(orderID: orderId) }
         let shipment = try ShipmentRecord.fetchOne(
             db,
             sql: """
@@ -181,10 +160,10 @@ extension AppDatabase {
     ) async throws -> ShipmentRecord {
         try await writer.write { db in
             guard let shipment = try ShipmentRecord.fetchOne(db, key: shipmentId) else {
-                throw AppDatabaseError.shipmentNotFound(shipmentId)
+                throw StorageError.shipmentNotFound(shipmentId)
             }
             guard allowedFrom.contains(shipment.state) else {
-                throw AppDatabaseError.invalidShipmentTransition(
+                throw StorageError.invalidShipmentTransition(
                     shipmentID: shipmentId, from: shipment.state, operation: operation)
             }
             if let (kind, detail) = try apply(db) {

@@ -1,24 +1,9 @@
 import DropStreamCore
+import DropStreamStorage
 import Foundation
 import GRDB
 
-/// Counts for `dropstreamctl status` and the daemon's `STATUS=` line. Every state is present,
-/// zero when there is none.
-public struct StatusSummary: Sendable, Hashable {
-    /// Per-store order counts.
-    public struct StoreCounts: Sendable, Hashable {
-        public var storeId: Int64
-        public var name: String
-        public var state: StoreState
-        public var orders: [OrderState: Int]
-    }
-    public var stores: [StoreState: Int]
-    public var orders: [OrderState: Int]
-    /// One entry per store, by name.
-    public var perStore: [StoreCounts]
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// Store counts by connection state, order counts by queue state, and order counts per store.
     public func statusSummary() async throws -> StatusSummary {
         try await writer.read { db in
@@ -46,15 +31,7 @@ extension AppDatabase {
     }
 }
 
-/// What the daemon's `STATUS=` line shows: stores by connection state and the open part of the
-/// queue. Every state is present, zero when there is none.
-public struct QueueStatusCounts: Sendable, Hashable {
-    public var stores: [StoreState: Int]
-    /// Orders in `ready`, `claimed` and `held` (the states someone still has to act on).
-    public var openOrders: [OrderState: Int]
-}
-
-extension AppDatabase {
+extension SQLiteStorage {
     /// Store counts by state and order counts of the open states only, for the `STATUS=` line
     /// the daemon refreshes every `health.check_interval` and sends with READY=1.
     ///
@@ -80,7 +57,7 @@ extension AppDatabase {
     }
 }
 
-extension AppDatabase {
+extension SQLiteStorage {
     /// How many orders are `shipped` and how many `cancelled`, for the `dropstream_orders` gauge.
     ///
     /// Unlike ``queueStatusCounts()`` this grows with the history (it counts entries of the
