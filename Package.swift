@@ -33,6 +33,11 @@ let package = Package(
         // builds on, is already in the graph through Hummingbird.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The PostgreSQL engine (DESIGN §10): PostgresClient, a pool that is a ServiceLifecycle
+        // Service. swift-nio-ssl is already in the graph (async-http-client, postgres-nio); named
+        // for the TLS settings of sslmode verify-ca/verify-full.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Already pulled in by swift-configuration's YAML trait; named so the loader can list a
         // file's keys and refuse misspelt ones.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -98,6 +103,20 @@ let package = Package(
             ]
         ),
 
+        // The PostgreSQL engine: all of its SQL (PostgresNIO).
+        .target(
+            name: "DropStreamPostgres",
+            dependencies: [
+                "DropStreamCore",
+                "DropStreamStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: the daemon
         .target(
             name: "DropStreamDaemon",
@@ -105,6 +124,7 @@ let package = Package(
                 "DropStreamCore",
                 "DropStreamStorage",
                 "DropStreamSQLite",
+                "DropStreamPostgres",
                 "DropStreamControl",
                 "DropStreamSystemd",
                 "BigCommerceAPI",
