@@ -81,26 +81,33 @@ extension PostgresStorage {
                 guard try await Self.fetchStore(db, storeId) != nil else {
                     throw StorageError.storeNotFound("with id \(storeId)")
                 }
-                // One statement per batch: generate_series makes the rows server-side.
+                // Rows made server-side with generate_series; the events in a second and third
+                // statement, so every order's `imported` comes before its `shipped`.
                 let first = firstExternalId + range.lowerBound
                 let last = firstExternalId + range.upperBound - 1
                 let shippedBelow = firstExternalId + range.lowerBound + shippedCount
+                let inserted = try await db.all(
+                    """
+                    INSERT INTO fulfillmentOrder
+                      (storeId, externalOrderId, state, storeStatusId, dateModified, payload, createdAt, updatedAt)
+                    SELECT \(storeId), n::text, CASE WHEN n < \(shippedBelow) THEN 'shipped' ELSE 'ready' END,
+                           \(storeStatusId), \(now), \(payloadText), \(now), \(now)
+                    FROM generate_series(\(first), \(last)) AS n ORDER BY n
+                    RETURNING id, state
+                    """
+                ) { (try $0.column("id", as: Int64.self), try $0.column("state", as: String.self)) }
+                let ids = inserted.map(\.0).sorted()
+                let shippedIds = inserted.filter { $0.1 == OrderState.shipped.rawValue }.map(\.0).sorted()
                 try await db.run(
                     """
-                    WITH inserted AS (
-                      INSERT INTO fulfillmentOrder
-                        (storeId, externalOrderId, state, storeStatusId, dateModified, payload, createdAt, updatedAt)
-                      SELECT \(storeId), n::text, CASE WHEN n < \(shippedBelow) THEN 'shipped' ELSE 'ready' END,
-                             \(storeStatusId), \(now), \(payloadText), \(now), \(now)
-                      FROM generate_series(\(first), \(last)) AS n ORDER BY n
-                      RETURNING id, state
-                    ), imported AS (
-                      INSERT INTO orderEvent (orderId, at, kind, fromState, toState, actor, detail)
-                      SELECT id, \(now), 'imported', NULL, 'ready', 'sync', \(detail) FROM inserted ORDER BY id
-                    )
                     INSERT INTO orderEvent (orderId, at, kind, fromState, toState, actor, detail)
-                    SELECT id, \(now), 'shipped', 'ready', 'shipped', 'worker:seed', NULL FROM inserted
-                    WHERE state = 'shipped' ORDER BY id
+                    SELECT id, \(now), 'imported', NULL, 'ready', 'sync', \(detail) FROM unnest(\(ids)) AS id ORDER BY id
+                    """)
+                try await db.run(
+                    """
+                    INSERT INTO orderEvent (orderId, at, kind, fromState, toState, actor, detail)
+                    SELECT id, \(now), 'shipped', 'ready', 'shipped', 'worker:seed', NULL FROM unnest(\(shippedIds)) AS id
+                    ORDER BY id
                     """)
             }
             written = range.upperBound
