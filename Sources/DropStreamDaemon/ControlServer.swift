@@ -37,6 +37,8 @@ extension ControlAPIError {
             self = .invalid(error.description)
         case .newerSchema, .cannotOpen:
             self = .internalError(error.description)
+        case .unavailable:
+            self = .unavailable(error.description)
         }
     }
 }

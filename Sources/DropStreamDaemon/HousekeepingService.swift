@@ -27,9 +27,13 @@ struct HousekeepingService: Service {
         try? await cancelWhenGracefulShutdown {
             var lastProblem: String?
             while true {
-                let (problem, storage) = await probeDatabase()
+                let (problem, storage, unreachable) = await probeDatabase()
                 if problem != lastProblem {
-                    if let problem, storage {
+                    if let problem, unreachable {
+                        logger.error(
+                            "the database cannot be reached; queue writes are refused and syncing waits until it is back, nothing already queued is lost",
+                            metadata: ["error": .string(problem), "database": .string(database.location)])
+                    } else if let problem, storage {
                         logger.error(
                             "cannot write the database: the state directory's disk is full or read-only; orders are not imported or updated until space (or write access) returns, nothing already queued is lost",
                             metadata: ["error": .string(problem), "directory": .string((database.location as NSString).deletingLastPathComponent)])
@@ -40,8 +44,11 @@ struct HousekeepingService: Service {
                     }
                     lastProblem = problem
                 }
-                await health.reportDatabase(problem: problem, storage: storage)
-                await statusBoard.update(await statusLine(databaseProblem: problem, storage: storage))
+                // An outage is not a wedge: like a full disk, restarting cannot fix it, so it does
+                // not stop the watchdog (systemd would restart-loop the daemon).
+                await health.reportDatabase(problem: problem, storage: storage || unreachable)
+                await statusBoard.update(
+                    await statusLine(databaseProblem: problem, storage: storage, unreachable: unreachable))
                 await health.reportProgress(loop: Self.loopName)
                 await readiness.mark(.firstHealthCheckDone)
                 try await Task.sleep(for: interval)
@@ -49,20 +56,28 @@ struct HousekeepingService: Service {
         }
     }
 
-    /// nil when the probe worked; else the error and whether it is the storage refusing writes.
-    private func probeDatabase() async -> (problem: String?, storage: Bool) {
+    /// nil when the probe worked; else the error, whether it is the storage refusing writes,
+    /// and whether the database server cannot be reached.
+    private func probeDatabase() async -> (problem: String?, storage: Bool, unreachable: Bool) {
         do {
             try await database.checkHealth()
-            return (nil, false)
+            return (nil, false, false)
         } catch {
-            return ("\(error)", database.isStorageRefusal(error))
+            let unreachable: Bool
+            if case .unavailable = error as? StorageError { unreachable = true } else {
+                unreachable = database.isUnavailable(error)
+            }
+            return ("\(error)", database.isStorageRefusal(error), unreachable)
         }
     }
 
     /// What `systemctl status` shows, queue first, then the stores, then what needs a human:
     /// "12 ready, 3 claimed, 2 held; 2 of 3 stores syncing, last pass 4s ago; 1 store needs
     /// re-authorization" (DESIGN §6).
-    private func statusLine(databaseProblem: String?, storage: Bool) async -> String {
+    private func statusLine(databaseProblem: String?, storage: Bool, unreachable: Bool) async -> String {
+        if databaseProblem != nil, unreachable {
+            return "Degraded: the database \(database.location) cannot be reached; waiting for it (queue writes refused)"
+        }
         if databaseProblem != nil, storage { return "Degraded: disk full or read-only: cannot write the database; waiting for space" }
         if let databaseProblem { return "Degraded: database check failed: \(databaseProblem)" }
         // Open orders only: counting the whole history here would make READY=1 and every

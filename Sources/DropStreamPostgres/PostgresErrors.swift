@@ -41,7 +41,7 @@ enum PostgresErrors {
                 return false
             }
         }
-        return error is IOError || error is ChannelError || error is CancellationError
+        return error is IOError || error is ChannelError
     }
 
     /// One line for the operator: the server's message and SQLSTATE, or the connection failure.

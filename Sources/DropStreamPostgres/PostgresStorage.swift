@@ -6,6 +6,7 @@ import NIOCore
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The PostgreSQL engine (DESIGN §10): the same operations as the SQLite engine, on a
 /// `PostgresClient` pool that is itself a `Service` and runs in the daemon's service group.
@@ -94,20 +95,60 @@ public final class PostgresStorage: StorageEngine, Service {
 
     /// One transaction: committed when `body` returns, rolled back when it throws.
     @discardableResult
-    func write<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            // Surface the closure's own error (a StorageError the caller matches on), not the wrapper.
-            if let closureError = error.closureError { throw closureError }
-            throw error
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await pooled { connection in
+            do {
+                return try await connection.withTransaction(logger: silentLogger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                // Surface the closure's own error (a StorageError the caller matches on), not the wrapper.
+                if let closureError = error.closureError { throw closureError }
+                throw error
+            }
         }
     }
 
     /// Reads on one pooled connection (each statement sees committed data).
     @discardableResult
-    func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection) }
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await pooled(body)
+    }
+
+    /// Runs `body` on a pooled connection. Waiting for a connection is bounded by the connect
+    /// timeout: when the server is down the pool keeps trying, and the caller gets
+    /// ``StorageError/unavailable(location:reason:)`` instead of hanging (an outage is not a
+    /// wedge, DESIGN §11). Once `body` runs it is not bounded: a query that hangs on a live
+    /// server is a wedge, and the watchdog must see it.
+    private func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let started = LeaseFlag()
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await self.client.withConnection { connection in
+                        started.set()
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: self.settings.connectTimeout)
+                    if !started.isSet {
+                        throw StorageError.unavailable(
+                            location: self.location, reason: "no connection within \(self.settings.connectTimeout)")
+                    }
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let value = next {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch let error as StorageError {
+            throw error
+        } catch where PostgresErrors.isUnavailable(error) && !(error is CancellationError) {
+            throw StorageError.unavailable(location: location, reason: PostgresErrors.describe(error))
+        }
     }
 
     // MARK: Configuration
@@ -170,4 +211,11 @@ public final class PostgresStorage: StorageEngine, Service {
         }
         return tlsConfiguration
     }
+}
+
+/// Whether a pooled call got its connection (set once, read by the timer racing it).
+private final class LeaseFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }

@@ -34,6 +34,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidShipmentTransition(shipmentID: Int64, from: ShipmentState, operation: String)
     /// A value the caller passed is out of range (limit, lease, quantity...).
     case invalidArgument(String)
+    /// The database server cannot be reached (restarting, gone, the network down); nothing was
+    /// written. The daemon says so and tries again; the operator retries the command.
+    case unavailable(location: String, reason: String)
 
     public var description: String {
         switch self {
@@ -71,6 +74,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Shipment \(id) is \(from.rawValue); it cannot be \(operation)."
         case let .invalidArgument(message):
             return message
+        case let .unavailable(location, reason):
+            return "The database \(location) cannot be reached (\(reason)); nothing was written. "
+                + "The daemon keeps trying; retry once it is back."
         }
     }
 }
