@@ -54,8 +54,11 @@ enum PostgresSchema {
             }
             for migration in migrations where !applied.contains(migration.identifier) {
                 logger.notice("applying database migration", metadata: ["migration": .string(migration.identifier)])
-                // Simple-query protocol: one migration is several statements.
-                try await connection.query(PostgresQuery(unsafeSQL: migration.sql), logger: logger)
+                // The extended protocol takes one statement at a time; the migrations' SQL has a
+                // semicolon only at the end of each statement.
+                for statement in statements(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 try await connection.query(
                     "INSERT INTO dropstreamMigration (identifier) VALUES (\(migration.identifier))", logger: logger)
             }
@@ -64,6 +67,14 @@ enum PostgresSchema {
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
+    }
+
+    /// A migration's statements, split at the semicolons that end lines.
+    static func statements(_ sql: String) -> [String] {
+        sql.components(separatedBy: ";\n")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .map { $0.hasSuffix(";") ? String($0.dropLast()) : $0 }
+            .filter { !$0.isEmpty }
     }
 
     /// The applied migrations, in the order this build knows them (unknown ones last).

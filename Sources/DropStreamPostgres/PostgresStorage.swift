@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// All of this engine's SQL lives in this module. Writes are one transaction each; claims take
 /// rows with `FOR UPDATE SKIP LOCKED`, so workers on several connections (or several daemons)
 /// never wait on one writer lock and never get the same order.
-public final class PostgresStorage: Service {
+public final class PostgresStorage: StorageEngine, Service {
     public let settings: PostgresSettings
     let client: PostgresClient
     let logger: Logger

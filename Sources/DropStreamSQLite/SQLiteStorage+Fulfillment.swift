@@ -25,7 +25,7 @@ extension SQLiteStorage {
         if let items, items.isEmpty || items.contains(where: { $0.quantity <= 0 }) {
             throw StorageError.invalidArgument("A shipment needs at least one line, each with a positive quantity.")
         }
-        let key = idempotencyKey ?? Self.derivedShipmentKey(orderId, trackingNumber: trackingNumber, items: items)
+        let key = idempotencyKey ?? ShipmentKeys.derived(orderId, trackingNumber: trackingNumber, items: items)
         return try await writer.write { db in
             if let existing = try ShipmentRecord.filter(ShipmentRecord.Columns.idempotencyKey == key).fetchOne(db),
                existing.orderId == orderId
@@ -99,13 +99,5 @@ extension SQLiteStorage {
             left[item.lineID]! -= item.quantity
         }
         return left.mapValues { max(0, $0) }
-    }
-
-    static func derivedShipmentKey(_ orderId: Int64, trackingNumber: String, items: [ShipmentItem]?) -> String {
-        let what = items.map { items in
-            items.sorted { ($0.lineID, $0.quantity) < ($1.lineID, $1.quantity) }
-                .map { "\($0.lineID)x\($0.quantity)" }.joined(separator: ",")
-        } ?? "rest"
-        return "order:\(orderId)/tracking:\(trackingNumber)/items:\(what)"
     }
 }

@@ -7,11 +7,6 @@ import GRDB
 // rules are read inside the transaction that uses them, so an import or a re-evaluation never
 // sees half of an operator's change.
 
-extension OrderEventKind {
-    /// A held order resolved after a SKU rule, shipping rule or the catalog changed; back to `ready`.
-    public static let resolved = OrderEventKind(rawValue: "resolved")
-}
-
 extension SQLiteStorage {
     /// A store's SKU rules, shipping rules and the catalog, as the resolver takes them.
     public func resolutionRules(storeId: Int64, unmappedShipping: UnmappedShippingPolicy = .pass) async throws -> ResolutionRules {

@@ -21,18 +21,6 @@ import GRDB
 // - the store is read before each change: a change is made only from the expected status, so an
 //   order the merchant cancelled or moved meanwhile is never touched.
 
-extension OrderEventKind {
-    /// The daemon set the store's order status (the claim flip).
-    public static let storeStatusSet = OrderEventKind(rawValue: "store_status_set")
-    /// The daemon put the store's order status back to the import status (after a release,
-    /// hold or expired lease of a flipped order).
-    public static let storeStatusRestored = OrderEventKind(rawValue: "store_status_restored")
-    /// A status change was not made because the store showed another status than expected.
-    public static let storeStatusLeftAlone = OrderEventKind(rawValue: "store_status_left_alone")
-    /// A status change failed for good (store refusal or retries exhausted).
-    public static let storeStatusFailed = OrderEventKind(rawValue: "store_status_failed")
-}
-
 extension SQLiteStorage {
     /// Store status changes the pusher should work on now: `pending` ones due at `now`, and
     /// `sending` ones (left by a crash: looked at again). Oldest first.

@@ -240,3 +240,16 @@ public struct SchemaVersion: Sendable, Hashable, Codable {
         self.appliedMigrations = appliedMigrations
     }
 }
+
+/// Idempotency keys of shipment confirmations, the same on every engine.
+public enum ShipmentKeys {
+    /// The key of a confirmation that names none: derived from the order, the tracking number and
+    /// the items (or "the rest"), so repeating the same confirmation finds the first shipment.
+    public static func derived(_ orderId: Int64, trackingNumber: String, items: [ShipmentItem]?) -> String {
+        let what = items.map { items in
+            items.sorted { ($0.lineID, $0.quantity) < ($1.lineID, $1.quantity) }
+                .map { "\($0.lineID)x\($0.quantity)" }.joined(separator: ",")
+        } ?? "rest"
+        return "order:\(orderId)/tracking:\(trackingNumber)/items:\(what)"
+    }
+}
