@@ -6,12 +6,6 @@ import PackageDescription
 // dropstreamctl links only DropStreamControl and ArgumentParser.
 // BigCommerceSandbox shares no code with BigCommerceAPI on purpose (DESIGN §8).
 
-// Until PostgresStorage conforms to StorageEngine (the lead's engine operations), the places that
-// hand it out as `any StorageEngine` (the composition root, the test fixtures) are compiled out
-// and say so at run time. Flip to `[.define("POSTGRES_ENGINE_READY")]` when it conforms, then
-// remove the flag and its `#if`s.
-let postgresEngineReady: [SwiftSetting] = []
-
 let package = Package(
     name: "DropStream",
     platforms: [.macOS(.v15)],
@@ -147,8 +141,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            swiftSettings: postgresEngineReady
+            ]
         ),
 
         // MARK: executables (thin mains)
@@ -192,8 +185,7 @@ let package = Package(
                 // The storage fixture's admin connection (CREATE/DROP DATABASE on the test server).
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: postgresEngineReady
+            ]
         ),
 
         // Benchmarks print figures; tests assert behaviour (README, Performance).

@@ -45,15 +45,7 @@ func openStorage(_ configuration: DaemonConfiguration, logger: Logger) async thr
             throw DaemonStartupError(
                 code: .databaseUnavailable, message: "cannot open the database at \(settings.redactedURL): \(type(of: error))")
         }
-        #if POSTGRES_ENGINE_READY
         return OpenedStorage(engine: storage, service: storage)
-        #else
-        _ = storage
-        throw DaemonStartupError(
-            code: .configuration,
-            message: "configuration key '\(ConfigurationKey.databaseEngine.rawValue)': this build's PostgreSQL engine "
-                + "is not complete yet (PostgresStorage does not conform to StorageEngine); use sqlite")
-        #endif
     }
 }
 

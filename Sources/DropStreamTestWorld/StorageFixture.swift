@@ -18,8 +18,6 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
 public enum StorageFixtureError: Error, CustomStringConvertible {
     /// The test process was not started with a throwaway PostgreSQL server.
     case noPostgresServer(missingVariable: String)
-    /// This build's `PostgresStorage` does not conform to `StorageEngine` yet.
-    case postgresEngineNotReady
 
     public var description: String {
         switch self {
@@ -27,9 +25,6 @@ public enum StorageFixtureError: Error, CustomStringConvertible {
             return "\(variable) is not set: the PostgreSQL half of the behaviour suite needs the throwaway "
                 + "server that scripts/with-postgres.sh starts. Run the tests as `make test`, or as "
                 + "`scripts/with-postgres.sh swift test --filter ...`. No test is skipped for want of PostgreSQL."
-        case .postgresEngineNotReady:
-            return "PostgresStorage does not conform to StorageEngine in this build "
-                + "(Package.swift's postgresEngineReady is off), so the PostgreSQL engine cannot be tested yet."
         }
     }
 }
@@ -56,7 +51,7 @@ public func withStorage<T>(
         return try await body(try SQLiteStorage.open(path: directory + "/dropstream.sqlite"))
     case .postgresql:
         return try await withPostgresStorage { storage in
-            try await body(try postgresEngine(storage))
+            try await body(storage)
         }
     }
 }
@@ -88,17 +83,6 @@ public func withPostgresStorage<T>(
     await pool.value
     try await server.dropDatabase(database, logger: logger)
     return try outcome.get()
-}
-
-/// The engine seen through the seam. The one place the fixtures need `PostgresStorage` to
-/// conform to `StorageEngine`: until it does, Package.swift leaves `postgresEngineReady` off and
-/// every PostgreSQL case fails saying so (never skips).
-public func postgresEngine(_ storage: PostgresStorage) throws -> any StorageEngine {
-    #if POSTGRES_ENGINE_READY
-    return storage
-    #else
-    throw StorageFixtureError.postgresEngineNotReady
-    #endif
 }
 
 /// The throwaway PostgreSQL server that `scripts/with-postgres.sh` starts around the test command
