@@ -11,7 +11,9 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # dpkg-dev: dpkg-shlibdeps computes the .deb's Depends (make deb, and its test in make test).
 # curl: make demo drives the sandbox's install pages and admin API with it (and its smoke test).
 # systemd-container: systemd-nspawn, for check-systemd-host (the .deb on a booted systemd).
-DEB_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3 dpkg-dev curl systemd-container
+# postgresql: the throwaway server the behaviour suite runs the PostgreSQL engine against
+# (scripts/with-postgres.sh; initdb/pg_ctl only, the package's own cluster is not used).
+DEB_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3 dpkg-dev curl systemd-container postgresql
 
 # Installation (make install / make uninstall / make deb). Never run `make install` without
 # DESTDIR on a development machine unless you mean it: it writes to $(PREFIX) and /etc.
@@ -61,14 +63,16 @@ run: build
 demo: build
 	@BIN="$(BIN)" scripts/demo.sh
 
-## test: the whole suite (unit, SQLite, sandbox over loopback, spawned binaries) + unit-file checks.
+## test: the whole suite (unit, SQLite and PostgreSQL engines, sandbox over loopback, spawned
+## binaries) + unit-file checks. `swift test` runs under scripts/with-postgres.sh: a throwaway
+## PostgreSQL (Unix socket only) that is removed afterwards, also when a test fails.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(MAKE) --no-print-directory check-units
 	$(MAKE) --no-print-directory check-packaging
 	$(MAKE) --no-print-directory check-systemd-host
 	$(MAKE) --no-print-directory check-demo
-	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	scripts/with-postgres.sh $(SWIFT) test --skip-build $(BUILD_FLAGS)
 
 ## check-units: systemd-analyze verify + security on the shipped unit files.
 check-units:

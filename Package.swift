@@ -176,10 +176,16 @@ let package = Package(
         .target(name: "DropStreamHarness"),
         // Test and benchmark fixtures with project knowledge: a state directory seeded with a
         // connected store (database + TokenVault-sealed token), a sandbox order as the sync engine
-        // would import it, a daemon config from dotted keys.
+        // would import it, a daemon config from dotted keys, a fresh engine of either kind per test.
         .target(
             name: "DropStreamTestWorld",
-            dependencies: ["BigCommerceSandbox", "DropStreamCore", "DropStreamStorage", "DropStreamSQLite", "DropStreamDaemon"]
+            dependencies: [
+                "BigCommerceSandbox", "DropStreamCore", "DropStreamStorage", "DropStreamSQLite", "DropStreamPostgres",
+                "DropStreamDaemon",
+                // The storage fixture's admin connection (CREATE/DROP DATABASE on the test server).
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         // Benchmarks print figures; tests assert behaviour (README, Performance).
@@ -225,6 +231,9 @@ let package = Package(
             dependencies: [
                 "DropStreamStorage",
                 "DropStreamSQLite",
+                "DropStreamPostgres",
+                // withStorage(_:) and TestEngine: one behaviour suite, both engines.
+                "DropStreamTestWorld",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -206,6 +206,8 @@ public struct ConfigurationLoader: Sendable {
             sync.unmappedShipping = policy
         }
 
+        let database = try databaseSettings(value, credentials: credentials)
+
         var configuration = DaemonConfiguration(
             sourceFile: fileValues.isEmpty && !FileManager.default.fileExists(atPath: filePath) ? nil : filePath,
             stateDirectory: stateDirectory,
@@ -237,6 +239,7 @@ public struct ConfigurationLoader: Sendable {
         configuration.controlGroup = controlGroup
         configuration.callbackRequestTimeout = callbackRequestTimeout
         configuration.callbackMaxConnections = callbackMaxConnections
+        configuration.database = database
         return configuration
     }
 
@@ -285,6 +288,9 @@ public struct ConfigurationLoader: Sendable {
         var values: [String: String] = [:]
         try flatten(mapping, prefix: "", into: &values, file: path)
         let known = Set(ConfigurationKey.allCases.map(\.rawValue))
+        if values[Self.refusedPasswordKey] != nil {
+            throw ConfigurationError(key: Self.refusedPasswordKey, reason: "the password is never read from \(path); \(Self.passwordAdvice)")
+        }
         if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
             let suggestion = known.min { editDistance($0, unknown) < editDistance($1, unknown) }.map { " (did you mean '\($0)'?)" } ?? ""
             throw ConfigurationError(key: unknown, reason: "unknown key in \(path)\(suggestion)")
@@ -314,7 +320,7 @@ public struct ConfigurationLoader: Sendable {
         }
     }
 
-    private func path(_ text: String?, key: ConfigurationKey) throws(ConfigurationError) -> String? {
+    func path(_ text: String?, key: ConfigurationKey) throws(ConfigurationError) -> String? {
         guard let text else { return nil }
         guard text.hasPrefix("/") else {
             throw ConfigurationError(key: key.rawValue, reason: "'\(text)' must be an absolute path")
@@ -335,7 +341,7 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// A secret file must exist and must not be readable by others.
-    private func checkSecretFile(_ path: String, key: ConfigurationKey) throws(ConfigurationError) {
+    func checkSecretFile(_ path: String, key: ConfigurationKey) throws(ConfigurationError) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw ConfigurationError(key: key.rawValue, reason: "\(path): \(String(cString: strerror(errno))); create it with 'install -m 0600 /dev/stdin \(path)'")
@@ -345,7 +351,7 @@ public struct ConfigurationLoader: Sendable {
         }
     }
 
-    private func duration(_ text: String?, key: ConfigurationKey, default fallback: Duration, minimum: Duration) throws(ConfigurationError) -> Duration {
+    func duration(_ text: String?, key: ConfigurationKey, default fallback: Duration, minimum: Duration) throws(ConfigurationError) -> Duration {
         guard let text else { return fallback }
         guard let value = ConfigurationValue.duration(text) else {
             throw ConfigurationError(key: key.rawValue, reason: "'\(text)' is not a duration; write it like 500ms, 30s, 5m or 1h")

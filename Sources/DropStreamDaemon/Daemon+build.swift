@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import BigCommerceAPI
-import DropStreamSQLite
 import DropStreamStorage
 import DropStreamSystemd
 import Foundation
@@ -13,6 +12,9 @@ public struct DaemonStartupError: Error, CustomStringConvertible, Sendable {
     public enum Code: Int32, Sendable {
         /// EX_DATAERR: the database belongs to a newer dropstreamd or is damaged; a restart cannot help.
         case unusableDatabase = 65
+        /// EX_UNAVAILABLE: the PostgreSQL server cannot be reached or refuses the login; systemd
+        /// restarts the daemon, which tries again.
+        case databaseUnavailable = 69
         /// EX_CANTCREAT: the state directory or database file cannot be created.
         case cannotCreate = 73
         /// EX_TEMPFAIL: another dropstreamd holds the state directory or the socket.
@@ -62,13 +64,16 @@ public func buildDaemon(
 ) async throws(DaemonStartupError) -> Daemon {
     let stateLock = try StateDirectoryLock.acquire(directory: configuration.stateDirectory)
 
-    let database: any StorageEngine
+    // The state directory is locked whatever the engine: it holds the token key and names the
+    // daemon's socket, which two daemons must never share.
+    let storage: OpenedStorage
     do {
-        database = try SQLiteStorage.open(path: configuration.databasePath)
+        storage = try await openStorage(configuration, logger: logger)
     } catch {
         stateLock.release()
-        throw DaemonStartupError(code: .unusableDatabase, message: "cannot open the database \(configuration.databasePath): \(error)")
+        throw error
     }
+    let database = storage.engine
 
     do {
         if try ControlSocket.prepare(path: configuration.controlSocketPath) == .replacedStale {
@@ -160,9 +165,12 @@ public func buildDaemon(
         watchdogTimeout: SystemdNotifier.watchdogInterval(environment: environment), logger: logger
     )
 
+    // The group shuts services down in reverse order: the storage engine's pool (PostgreSQL)
+    // first, so it closes last, after every service that queries it.
+    let storageServices: [ServiceGroupConfiguration.ServiceConfiguration] = storage.service.map { [.init(service: $0)] } ?? []
     var groupConfiguration = ServiceGroupConfiguration(
-        services: [
-            // First, so it is shut down last (see HTTPClientHandle).
+        services: storageServices + [
+            // First of the rest, so it is shut down after them (see HTTPClientHandle).
             .init(service: httpClient),
             .init(service: callbackServer),
             .init(service: controlServer),

@@ -67,6 +67,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var shipmentsMaxAttempts: Int = 20
     /// The sync engine's intervals and limits (`sync.*`).
     public var sync: SyncSettings = .default
+    /// The storage engine and how to reach it (`database.*`); SQLite unless `database.engine`
+    /// says `postgresql`.
+    public var database: DatabaseSettings = .sqlite
 
     /// The Auth Callback URL to register in the BigCommerce Developer Portal.
     public var authCallbackURL: String { callbackPublicURL + CallbackRoutes.authPath }
@@ -75,7 +78,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// The Uninstall Callback URL to register.
     public var uninstallCallbackURL: String { callbackPublicURL + CallbackRoutes.uninstallPath }
 
-    /// The SQLite database file inside the state directory.
+    /// The SQLite database file inside the state directory (used when `database.engine` is sqlite).
     public var databasePath: String { stateDirectory + "/dropstream.sqlite" }
 
     /// Keys whose change needs a restart: SIGHUP keeps the running value and says so.
@@ -113,6 +116,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if sync.fullReconcileInterval != new.sync.fullReconcileInterval { keys.append(.syncFullReconcileInterval) }
         if sync.maxConcurrentPasses != new.sync.maxConcurrentPasses { keys.append(.syncMaxConcurrentPasses) }
         if sync.unmappedShipping != new.sync.unmappedShipping { keys.append(.shippingUnmapped) }
+        if let key = database.firstDifferingKey(from: new.database) { keys.append(key) }
         return keys
     }
 }
@@ -151,6 +155,17 @@ public enum ConfigurationKey: String, CaseIterable, Sendable {
     case syncFullReconcileInterval = "sync.full_reconcile_interval"
     case syncMaxConcurrentPasses = "sync.max_concurrent_passes"
     case shippingUnmapped = "shipping.unmapped"
+    case databaseEngine = "database.engine"
+    case postgresqlHost = "database.postgresql.host"
+    case postgresqlPort = "database.postgresql.port"
+    case postgresqlDatabase = "database.postgresql.database"
+    case postgresqlUser = "database.postgresql.user"
+    case postgresqlSSLMode = "database.postgresql.sslmode"
+    case postgresqlCAFile = "database.postgresql.ca_file"
+    case postgresqlPoolSize = "database.postgresql.pool_size"
+    case postgresqlConnectTimeout = "database.postgresql.connect_timeout"
+    /// The path of the password file, never the password (which no key holds).
+    case postgresqlPasswordFile = "database.postgresql.password_file"
 
     /// The environment variable that overrides this key.
     public var environmentName: String {

@@ -33,10 +33,15 @@ struct HousekeepingService: Service {
                         logger.error(
                             "the database cannot be reached; queue writes are refused and syncing waits until it is back, nothing already queued is lost",
                             metadata: ["error": .string(problem), "database": .string(database.location)])
-                    } else if let problem, storage {
+                    } else if let problem, storage, database.engineName == "sqlite" {
                         logger.error(
                             "cannot write the database: the state directory's disk is full or read-only; orders are not imported or updated until space (or write access) returns, nothing already queued is lost",
                             metadata: ["error": .string(problem), "directory": .string((database.location as NSString).deletingLastPathComponent)])
+                    } else if let problem, storage {
+                        // A server's disk, or a read-only server (a standby): not this machine's directory.
+                        logger.error(
+                            "cannot write the database: the database server refuses writes (its disk is full, or it is read-only); orders are not imported or updated until it accepts writes again, nothing already queued is lost",
+                            metadata: ["error": .string(problem), "database": .string(database.location)])
                     } else if let problem {
                         logger.error("database check failed", metadata: ["error": .string(problem)])
                     } else if lastProblem != nil {

@@ -4,10 +4,11 @@ import Testing
 
 @testable import DropStreamSQLite
 import DropStreamStorage
+import DropStreamTestWorld
 
 @Suite struct OrderSyncTests {
-    @Test func newOrderEntersTheQueueOnceWithAnImportedEvent() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func newOrderEntersTheQueueOnceWithAnImportedEvent(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given a store
             let store = try await seedStore(database)
             // When the same order is upserted three times with the same modification time
@@ -30,8 +31,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func newOrderWithAHoldReasonEntersHeld() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func newOrderWithAHoldReasonEntersHeld(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             let result = try await database.upsertImportedOrder(
                 storeId: store.id, importedOrder("7", holdReason: "unknown SKU X-1"))
@@ -41,8 +42,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func changeBeforeClaimReplacesThePayload() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func changeBeforeClaimReplacesThePayload(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             let inserted = try await database.upsertImportedOrder(storeId: store.id, importedOrder("1"), now: at(0))
             // A newer modification updates; an older one is stale and ignored
@@ -60,8 +61,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func changeAfterClaimKeepsTheClaimAndFlagsIt() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func changeAfterClaimKeepsTheClaimAndFlagsIt(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 1)
             let claimed = try await database.claim(limit: 1, worker: "w1", lease: .seconds(600), now: at(10))
             let result = try await database.upsertImportedOrder(
@@ -76,8 +77,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func cancellationBeforeClaimCancels() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func cancellationBeforeClaimCancels(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 1)
             let cancellation = StoreSideCancellation(
                 externalOrderID: "1", storeStatusID: 5, dateModified: at(30), reason: "cancelled in store")
@@ -99,8 +100,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func cancellationWhileClaimedFlagsAndReleaseThenCancels() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func cancellationWhileClaimedFlagsAndReleaseThenCancels(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(600), now: at(10))[0]
             let result = try await database.cancelOrder(
@@ -117,8 +118,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func commitPassWritesOrdersAndWatermarkTogether() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func commitPassWritesOrdersAndWatermarkTogether(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 1)
             #expect(try await database.syncCursor(for: store.id) == nil)
             let counts = try await database.commitPass(
@@ -136,8 +137,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func failedCommitLeavesNeitherOrdersNorWatermark() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func failedCommitLeavesNeitherOrdersNorWatermark(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             // The second order carries a status the schema refuses: the whole pass must roll back
             await #expect(throws: (any Error).self) {
@@ -150,8 +151,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func statusSummaryCountsEveryState() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func statusSummaryCountsEveryState(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given an empty database, every state is present with zero
             let empty = try await database.statusSummary()
             #expect(empty.stores == Dictionary(uniqueKeysWithValues: StoreState.allCases.map { ($0, 0) }))
@@ -174,8 +175,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func ordersListFiltersByStoreStateAndTime() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func ordersListFiltersByStoreStateAndTime(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let acme = try await seedStore(database, name: "acme", orders: 3)
             try await seedStore(database, name: "other", orders: 2)
             #expect(try await database.orders().count == 5)
@@ -186,8 +187,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func syncRunsAreRecorded() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func syncRunsAreRecorded(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             let run = try await database.startSyncRun(storeId: store.id, kind: .incremental, now: at(0))
             #expect(run.outcome == .running && run.finishedAt == nil)
@@ -200,8 +201,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func rulesAndCatalog() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func rulesAndCatalog(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             try await database.setSKURule(storeId: store.id, storeSKU: "A", .map(warehouseSKU: "W-A", quantity: 2))
             try await database.setSKURule(storeId: store.id, storeSKU: "K",

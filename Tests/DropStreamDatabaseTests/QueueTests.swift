@@ -4,10 +4,11 @@ import Testing
 
 @testable import DropStreamSQLite
 import DropStreamStorage
+import DropStreamTestWorld
 
 @Suite struct QueueTests {
-    @Test func claimTakesTheOldestReadyOrdersUnderALease() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func claimTakesTheOldestReadyOrdersUnderALease(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given five ready orders, imported one second apart
             try await seedStore(database, orders: 5)
             // When a worker claims three
@@ -28,8 +29,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func claimCanBeLimitedToOneStore() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func claimCanBeLimitedToOneStore(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await seedStore(database, name: "acme", orders: 2)
             let other = try await seedStore(database, name: "other", orders: 2)
             let claimed = try await database.claim(limit: 10, worker: "w", lease: .seconds(60), storeId: other.id)
@@ -37,16 +38,16 @@ import DropStreamStorage
         }
     }
 
-    @Test func claimRefusesNonsense() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func claimRefusesNonsense(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             await #expect(throws: StorageError.self) { try await database.claim(limit: 0, worker: "w", lease: .seconds(1)) }
             await #expect(throws: StorageError.self) { try await database.claim(limit: 1, worker: "", lease: .seconds(1)) }
             await #expect(throws: StorageError.self) { try await database.claim(limit: 1, worker: "w", lease: .zero) }
         }
     }
 
-    @Test func concurrentClaimsNeverHandOutAnOrderTwice() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func concurrentClaimsNeverHandOutAnOrderTwice(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given 300 ready orders
             let store = try await seedStore(database)
             try await database.commitPass(
@@ -69,15 +70,17 @@ import DropStreamStorage
             let all = perWorker.flatMap { $0 }
             #expect(all.count == 300)
             #expect(Set(all).count == 300)
-            let claimedEvents = try await database.writer.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orderEvent WHERE kind = 'claimed'")
+            // And each order has exactly one claim event (written in its claim's transaction)
+            var claimedEvents = 0
+            for id in all {
+                claimedEvents += try await database.events(forOrder: id).filter { $0.kind == .claimed }.count
             }
             #expect(claimedEvents == 300)
         }
     }
 
-    @Test func rescuerReturnsExpiredLeasesOnly() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func rescuerReturnsExpiredLeasesOnly(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given one order claimed with a short lease and one with a long lease
             try await seedStore(database, orders: 2)
             let short = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
@@ -98,8 +101,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func heartbeatExtendsOnlyTheWorkersOwnLeases() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func heartbeatExtendsOnlyTheWorkersOwnLeases(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await seedStore(database, orders: 2)
             let mine = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
             let theirs = try await database.claim(limit: 1, worker: "w2", lease: .seconds(60), now: at(0))[0]
@@ -111,8 +114,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func releaseChecksTheWorker() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func releaseChecksTheWorker(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60))[0]
             await #expect(throws: StorageError.notClaimedByWorker(orderID: order.id, worker: "w2", claimedBy: "w1")) {
@@ -126,8 +129,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func holdAndUnhold() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func holdAndUnhold(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
             let held = try await database.hold(order.id, reason: "address problem", actor: .operator(uid: 1000), now: at(1))
@@ -143,8 +146,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func shipIsIdempotentAndQueuesAShipment() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func shipIsIdempotentAndQueuesAShipment(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
             let confirmation = ShipmentConfirmation(
@@ -172,8 +175,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func partialShipmentKeepsTheClaim() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func partialShipmentKeepsTheClaim(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60))[0]
             try await database.ship(
@@ -186,8 +189,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func shippingAnOrderCancelledInTheStoreNeedsForce() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func shippingAnOrderCancelledInTheStoreNeedsForce(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
             try await database.cancelOrder(
@@ -203,8 +206,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func failedShipmentCanBeRetriedByAnOperator() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func failedShipmentCanBeRetriedByAnOperator(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60))[0]
             let shipment = try await database.ship(
@@ -221,8 +224,8 @@ import DropStreamStorage
 }
 
 @Suite struct QueueEdgeTests {
-    @Test func expiredLeaseOfAnOrderCancelledInTheStoreEndsCancelled() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func expiredLeaseOfAnOrderCancelledInTheStoreEndsCancelled(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
             try await database.cancelOrder(
@@ -236,8 +239,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func storeChangesToAShippedOrderAreRecordedOnly() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func storeChangesToAShippedOrderAreRecordedOnly(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 1)
             let order = try await database.claim(limit: 1, worker: "w1", lease: .seconds(60), now: at(0))[0]
             try await database.ship(
@@ -253,8 +256,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func nonTransitionEventsCanBeRecorded() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func nonTransitionEventsCanBeRecorded(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await seedStore(database, orders: 1)
             let order = try #require(try await database.orders().first)
             try await database.recordOrderEvent(order.id, kind: .error, actor: .pusher, detail: ["error": "503"], now: at(5))

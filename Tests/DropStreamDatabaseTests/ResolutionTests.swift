@@ -4,12 +4,13 @@ import Testing
 
 @testable import DropStreamSQLite
 import DropStreamStorage
+import DropStreamTestWorld
 
 /// Resolution applied to the queue (issue 6, Configure SKUs): on import, on update, and when
 /// rules or the catalog change. Real SQLite, Given/When/Then.
 @Suite struct ResolutionTests {
-    @Test func anOrderWithAnUnknownSKUIsImportedHeldOnceACatalogIsLoaded() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func anOrderWithAnUnknownSKUIsImportedHeldOnceACatalogIsLoaded(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given a catalog without SKU-1
             let store = try await seedStore(database)
             try await database.replaceCatalog([CatalogItemRecord(warehouseSku: "W-1")])
@@ -25,8 +26,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func aRuleChangeReleasesWhatItWasHoldingButNeverAnOperatorsHold() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func aRuleChangeReleasesWhatItWasHoldingButNeverAnOperatorsHold(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             try await database.replaceCatalog([CatalogItemRecord(warehouseSku: "W-1")])
             let heldByMapping = try await database.upsertImportedOrder(storeId: store.id, importedOrder("1"), now: t0).orderId
@@ -48,8 +49,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func aStillUnresolvedOrderKeepsItsHoldWithAnUpToDateReason() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func aStillUnresolvedOrderKeepsItsHoldWithAnUpToDateReason(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             try await database.replaceCatalog([CatalogItemRecord(warehouseSku: "W-1")])
             let id = try await database.upsertImportedOrder(storeId: store.id, importedOrder("1"), now: t0).orderId
@@ -63,8 +64,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func anUnmappedShippingMethodHoldsUnderTheHoldPolicyAndAMappingReleases() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func anUnmappedShippingMethodHoldsUnderTheHoldPolicyAndAMappingReleases(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             let counts = try await database.commitPass(
                 storeId: store.id, kind: .full, upserts: [importedOrder("1")], watermark: t0, unmappedShipping: .hold, now: t0)
@@ -80,8 +81,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func anUpdateThatNoLongerResolvesHoldsAReadyOrderAndAFixedOneIsReleased() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func anUpdateThatNoLongerResolvesHoldsAReadyOrderAndAFixedOneIsReleased(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 1)
             try await database.replaceCatalog([CatalogItemRecord(warehouseSku: "SKU-1")])
             var changed = importedOrder("1", modified: at(10))

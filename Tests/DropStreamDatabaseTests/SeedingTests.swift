@@ -4,10 +4,11 @@ import Testing
 
 @testable import DropStreamSQLite
 import DropStreamStorage
+import DropStreamTestWorld
 
 @Suite struct SeedingTests {
-    @Test func seedOrderHistoryWritesShippedThenReadyOrdersWithTheirHistory() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func seedOrderHistoryWritesShippedThenReadyOrdersWithTheirHistory(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given a store
             let store = try await seedStore(database)
             // When 25 orders are loaded, 20 of them shipped, in batches of 7
@@ -28,8 +29,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func seedOrderHistoryRefusesNonsenseAndUnknownStores() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func seedOrderHistoryRefusesNonsenseAndUnknownStores(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             await #expect(throws: StorageError.self) {
                 try await database.seedOrderHistory(storeId: store.id, count: 2, shipped: 3, payload: samplePayload())

@@ -4,11 +4,12 @@ import Testing
 
 @testable import DropStreamSQLite
 import DropStreamStorage
+import DropStreamTestWorld
 
 /// `confirmShipment`: what is left to ship is decided in the same transaction that records it.
 @Suite struct ShipmentConfirmationTests {
     /// One claimed order with lines L1 ×2 and L2 ×3 (and a digital line D ×1).
-    func claimedOrder(_ database: SQLiteStorage) async throws -> Int64 {
+    func claimedOrder(_ database: any StorageEngine) async throws -> Int64 {
         let store = try await seedStore(database)
         var payload = samplePayload()
         payload.lines = [
@@ -22,8 +23,8 @@ import DropStreamStorage
         return try #require(claimed.first).id
     }
 
-    @Test func withoutItemsEverythingPhysicalShipsAndTheOrderIsShipped() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func withoutItemsEverythingPhysicalShipsAndTheOrderIsShipped(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let id = try await claimedOrder(database)
             let result = try await database.confirmShipment(id, trackingNumber: "T1", carrier: "ups", actor: .worker("w"), now: at(2))
             #expect(result.created)
@@ -32,8 +33,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func partialShipmentsCompleteTheOrderOnlyWhenNothingIsLeft() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func partialShipmentsCompleteTheOrderOnlyWhenNothingIsLeft(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let id = try await claimedOrder(database)
             let first = try await database.confirmShipment(
                 id, trackingNumber: "T1", carrier: "ups", items: [ShipmentItem(lineID: "L2", quantity: 1)], actor: .worker("w"), now: at(2))
@@ -57,8 +58,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func theSameConfirmationTwiceReturnsTheFirstShipment() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func theSameConfirmationTwiceReturnsTheFirstShipment(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let id = try await claimedOrder(database)
             let items = [ShipmentItem(lineID: "L1", quantity: 1)]
             let first = try await database.confirmShipment(id, trackingNumber: "T1", carrier: "ups", items: items, actor: .worker("w"), now: at(2))
@@ -69,8 +70,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func concurrentConfirmationsNeverShipALineTwice() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func concurrentConfirmationsNeverShipALineTwice(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let id = try await claimedOrder(database)
             // 10 workers race to ship L2 ×2 each under different tracking numbers: only one fits.
             let successes = await withTaskGroup(of: Bool.self) { group in

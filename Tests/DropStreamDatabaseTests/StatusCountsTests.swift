@@ -4,10 +4,11 @@ import Testing
 
 @testable import DropStreamSQLite
 import DropStreamStorage
+import DropStreamTestWorld
 
 @Suite struct StatusCountsTests {
-    @Test func queueAndTerminalCountsAgreeWithTheFullSummary() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func queueAndTerminalCountsAgreeWithTheFullSummary(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given a store with a shipped history, ready orders, one claimed and one held, and
             // a second store awaiting authorization
             let store = try await seedStore(database)

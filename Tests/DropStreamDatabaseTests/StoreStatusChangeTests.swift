@@ -5,18 +5,20 @@ import Testing
 
 @testable import DropStreamSQLite
 import DropStreamStorage
+import DropStreamTestWorld
 
-/// The claim flip's outbox (migration "v2", `SQLiteStorage+StoreStatus.swift`) on real SQLite:
-/// which transitions queue, supersede and restore store status changes, and the rules that keep
-/// a flip from ever following a shipment.
+/// The claim flip's outbox (migration "v2") on both engines: which transitions queue, supersede
+/// and restore store status changes, and the rules that keep a flip from ever following a
+/// shipment. The tests that reach behind the API (a v1 SQLite file, raw SQL against the schema)
+/// stay on SQLite.
 @Suite struct StoreStatusChangeTests {
     /// A store flipping to 9 on claim, with `orders` ready orders.
-    func flippingStore(_ database: SQLiteStorage, orders: Int = 1, claimStatus: Int? = 9) async throws -> StoreRecord {
+    func flippingStore(_ database: any StorageEngine, orders: Int = 1, claimStatus: Int? = 9) async throws -> StoreRecord {
         let store = try await seedStore(database, orders: orders)
         return try await database.setClaimStatus(store.id, statusID: claimStatus)
     }
 
-    func claimOne(_ database: SQLiteStorage, now: Date = at(100)) async throws -> FulfillmentOrderRecord {
+    func claimOne(_ database: any StorageEngine, now: Date = at(100)) async throws -> FulfillmentOrderRecord {
         try #require(try await database.claim(limit: 1, worker: "w", lease: .seconds(600), now: now).first)
     }
 
@@ -55,8 +57,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func aClaimQueuesOneFlipPerOrderOfAFlippingStoreOnly() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func aClaimQueuesOneFlipPerOrderOfAFlippingStoreOnly(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             // Given a flipping store and a store with the flip off, two orders each
             let flipping = try await flippingStore(database, orders: 2)
             let quiet = try await seedStore(database, name: "quiet", orders: 2)
@@ -74,8 +76,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func beginningAFlipMarksItSendingAndRecordsTheFlippedStatusBeforeAnyRequest() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func beginningAFlipMarksItSendingAndRecordsTheFlippedStatusBeforeAnyRequest(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             _ = try await flippingStore(database)
             let order = try await claimOne(database)
             let change = try #require(try await database.storeStatusChangesDue(now: at(101)).first)
@@ -92,8 +94,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func confirmingAShipmentSupersedesTheFlipEvenWhileItIsSending() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func confirmingAShipmentSupersedesTheFlipEvenWhileItIsSending(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             _ = try await flippingStore(database)
             let order = try await claimOne(database)
             let change = try #require(try await database.storeStatusChangesDue(now: at(101)).first)
@@ -132,8 +134,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func releasingBeforeTheFlipWasSentDropsItWithoutARestore() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func releasingBeforeTheFlipWasSentDropsItWithoutARestore(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             _ = try await flippingStore(database)
             let order = try await claimOne(database)
             _ = try await database.release(order.id, actor: .worker("w"), now: at(101))
@@ -143,10 +145,10 @@ import DropStreamStorage
         }
     }
 
-    @Test func leavingTheClaimAfterAFlipQueuesARestore() async throws {
+    @Test(arguments: TestEngine.allCases) func leavingTheClaimAfterAFlipQueuesARestore(_ engine: TestEngine) async throws {
         // Release, operator hold and an expired lease all put the import status back.
         for exit in ["release", "hold", "expire"] {
-            try await withDatabase { database in
+            try await withStorage(engine) { database in
                 _ = try await flippingStore(database)
                 let order = try await claimOne(database)
                 let flip = try #require(try await database.storeStatusChangesDue(now: at(101)).first)
@@ -169,8 +171,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func anOrderCancelledInTheStoreGetsNoRestore() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func anOrderCancelledInTheStoreGetsNoRestore(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await flippingStore(database)
             let order = try await claimOne(database)
             let flip = try #require(try await database.storeStatusChangesDue(now: at(101)).first)
@@ -184,8 +186,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func claimingAgainSupersedesAPendingRestoreAndQueuesANewFlip() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func claimingAgainSupersedesAPendingRestoreAndQueuesANewFlip(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             _ = try await flippingStore(database)
             let order = try await claimOne(database)
             let flip = try #require(try await database.storeStatusChangesDue(now: at(101)).first)
@@ -199,8 +201,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func turningTheFlipOffOrChangingItDropsUnsentFlips() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func turningTheFlipOffOrChangingItDropsUnsentFlips(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await flippingStore(database, orders: 2)
             _ = try await database.claim(limit: 2, worker: "w", lease: .seconds(60), now: at(100))
             let due = try await database.storeStatusChangesDue(now: at(101))
@@ -214,8 +216,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func outcomesAreRecordedWithEventsAndRetriesWaitTheirTurn() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func outcomesAreRecordedWithEventsAndRetriesWaitTheirTurn(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             _ = try await flippingStore(database)
             let order = try await claimOne(database)
             let flip = try #require(try await database.storeStatusChangesDue(now: at(101)).first)
@@ -238,8 +240,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func aFailedChangeIsTerminalWithAnEvent() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func aFailedChangeIsTerminalWithAnEvent(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             _ = try await flippingStore(database)
             let order = try await claimOne(database)
             let flip = try #require(try await database.storeStatusChangesDue(now: at(101)).first)
@@ -254,8 +256,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func theSyncClearsTheFlagOnlyOnANewerViewWithNothingOpen() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func theSyncClearsTheFlagOnlyOnANewerViewWithNothingOpen(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await flippingStore(database)
             let order = try await claimOne(database)
             let flip = try #require(try await database.storeStatusChangesDue(now: at(101)).first)
@@ -300,8 +302,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func aClaimStatusEqualToTheImportStatusIsRefusedAndNothingIsWritten() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func aClaimStatusEqualToTheImportStatusIsRefusedAndNothingIsWritten(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             await #expect(throws: StorageError.self) { try await database.setClaimStatus(store.id, statusID: 11) }
             #expect(try await database.store(id: store.id)?.claimStatusId == nil)

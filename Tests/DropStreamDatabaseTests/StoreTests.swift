@@ -4,10 +4,11 @@ import Testing
 
 @testable import DropStreamSQLite
 import DropStreamStorage
+import DropStreamTestWorld
 
 @Suite struct StoreTests {
-    @Test func addedStoreAwaitsAuthorizationWithTheDefaultImportStatus() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func addedStoreAwaitsAuthorizationWithTheDefaultImportStatus(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "abcde")
             #expect(store.state == .awaitingAuthorization)
             #expect(store.importStatusId == defaultImportStatusID)
@@ -18,8 +19,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func duplicateNameIsRefusedSayingSo() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func duplicateNameIsRefusedSayingSo(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "abcde")
             await #expect(throws: StorageError.duplicateStoreName("Acme")) {
                 try await database.addStore(name: "Acme", platform: .bigcommerce, storeHash: "other")
@@ -28,8 +29,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func duplicateHashIsRefusedNamingTheExistingStore() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func duplicateHashIsRefusedNamingTheExistingStore(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "abcde")
             let error = await #expect(throws: StorageError.self) {
                 try await database.addStore(name: "second", platform: .bigcommerce, storeHash: "abcde")
@@ -39,8 +40,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func invalidImportStatusIsRefusedBeforeWriting() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func invalidImportStatusIsRefusedBeforeWriting(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             await #expect(throws: StorageError.invalidStatusID(15)) {
                 try await database.addStore(name: "acme", platform: .bigcommerce, storeHash: "abcde", importStatusID: 15)
             }
@@ -52,8 +53,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func settingsAndStateChange() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func settingsAndStateChange(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             #expect(try await database.setStoreState(store.id, to: .paused).state == .paused)
             #expect(try await database.setClaimStatus(store.id, statusID: 9).claimStatusId == 9)
@@ -66,8 +67,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func authorizationStoresTheCiphertextAndActivates() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func authorizationStoresTheCiphertextAndActivates(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             let active = try await database.completeAuthorization(
                 storeId: store.id, ciphertext: Data([9, 8, 7]), nonce: Data([1]), keyID: "k1")
@@ -82,8 +83,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func credentialsSaveReplaceAndDelete() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func credentialsSaveReplaceAndDelete(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database)
             try await database.saveCredential(storeId: store.id, ciphertext: Data([1]), nonce: Data([2]))
             try await database.saveCredential(storeId: store.id, ciphertext: Data([3]), nonce: Data([4]))
@@ -94,8 +95,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func disconnectKeepsOrdersAndDropsTheToken() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func disconnectKeepsOrdersAndDropsTheToken(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 2)
             try await database.saveCredential(storeId: store.id, ciphertext: Data([1]), nonce: Data([2]))
             let disconnected = try await database.disconnectStore(store.id)
@@ -105,8 +106,8 @@ import DropStreamStorage
         }
     }
 
-    @Test func removeRefusesWhileOrdersAreOpenUnlessForced() async throws {
-        try await withDatabase { database in
+    @Test(arguments: TestEngine.allCases) func removeRefusesWhileOrdersAreOpenUnlessForced(_ engine: TestEngine) async throws {
+        try await withStorage(engine) { database in
             let store = try await seedStore(database, orders: 2)
             await #expect(throws: StorageError.storeHasUnfinishedWork(store: "acme", openOrders: 2, undeliveredShipments: 0)) {
                 try await database.removeStore(store.id)

@@ -15,7 +15,8 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
     return try await body(directory)
 }
 
-/// A migrated database in its own temporary directory.
+/// A migrated SQLite database in its own temporary directory, for the tests that reach behind the
+/// seam (GRDB, raw SQL, files). Behaviour tests take a `TestEngine` and use `withStorage(_:_:)`.
 func withDatabase<T>(_ body: (SQLiteStorage) async throws -> T) async throws -> T {
     try await withTemporaryDirectory { directory in
         let database = try SQLiteStorage.open(path: directory + "/dropstream.sqlite")
@@ -46,7 +47,7 @@ func importedOrder(_ id: String, modified: Date = t0, status: Int = 11, quantity
 
 /// Adds a store and `count` ready orders (ids "1"..."count", created one second apart).
 @discardableResult
-func seedStore(_ database: SQLiteStorage, name: String = "acme", hash: String? = nil, orders count: Int = 0)
+func seedStore(_ database: any StorageEngine, name: String = "acme", hash: String? = nil, orders count: Int = 0)
     async throws -> StoreRecord
 {
     let store = try await database.addStore(name: name, platform: .bigcommerce, storeHash: hash ?? "hash-\(name)")
