@@ -15,7 +15,9 @@ struct DropStreamCtl: AsyncParsableCommand {
             as operator:UID), else the per-user socket \
             $XDG_RUNTIME_DIR/dropstream/control.sock that an unprivileged 'dropstreamd' uses.
 
-            Output is a human table by default; --json prints one JSON document for scripts.
+            Output is a human table by default; --json prints one JSON document for scripts. \
+            --socket and --json may come before the subcommand or after it \
+            (dropstreamctl --json store list, dropstreamctl store list --json).
 
             Exit status:
               0   success
@@ -32,6 +34,13 @@ struct DropStreamCtl: AsyncParsableCommand {
         version: DropStreamVersion.current,
         subcommands: [StatusCommand.self, ConnectCommand.self, StoreCommand.self, QueueCommand.self, OrdersCommand.self, ShipmentsCommand.self, SkusCommand.self, ShippingCommand.self, CatalogCommand.self]
     )
+
+    /// `--socket` and `--json` before the subcommand (`dropstreamctl --json store list`), the
+    /// convention of `systemctl --user ...` and `tailscale --socket=...`. There is one
+    /// definition: ArgumentParser parses the root's options out of the whole command line,
+    /// before or after the subcommand, and hands the decoded group to every subcommand that
+    /// declares `@OptionGroup var global: GlobalOptions`, so both spellings mean the same.
+    @OptionGroup var global: GlobalOptions
 }
 
 /// Options every command shares.
