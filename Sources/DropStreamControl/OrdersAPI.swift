@@ -117,16 +117,54 @@ public struct OrderEventInfo: Codable, Sendable, Equatable {
     public var toState: String?
     /// `sync`, `rescuer`, `pusher`, `worker:NAME`, `operator`, ...
     public var actor: String
-    /// Small facts: reason, worker, tracking number, error...
+    /// Small facts: reason, worker, tracking number, error... Keys as the daemon recorded them,
+    /// some camelCase (`storeStatusId`): kept unchanged for readers of /v1; prefer ``facts``.
     public var detail: [String: String]
+    /// The same facts with snake_case keys (`store_status_id`), like every other key of the
+    /// control API's JSON. Added beside ``detail`` (issue 17); nil from daemons before it existed.
+    public var facts: [String: String]?
 
-    public init(at: Date, kind: String, fromState: String?, toState: String?, actor: String, detail: [String: String]) {
+    public init(
+        at: Date, kind: String, fromState: String?, toState: String?, actor: String, detail: [String: String],
+        facts: [String: String]? = nil
+    ) {
         self.at = at
         self.kind = kind
         self.fromState = fromState
         self.toState = toState
         self.actor = actor
         self.detail = detail
+        self.facts = facts
+    }
+}
+
+extension ControlAPI {
+    /// A history entry's facts with snake_case keys: `storeStatusId` -> `store_status_id`, the
+    /// conversion the encoder applies to every property name (``makeEncoder()``), which a
+    /// dictionary's keys do not get. Keys already in snake_case are unchanged.
+    public static func snakeCaseKeys(_ facts: [String: String]) -> [String: String] {
+        Dictionary(facts.map { (snakeCase($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// `storeStatusId` -> `store_status_id`; `importStatusID` -> `import_status_id`.
+    static func snakeCase(_ key: String) -> String {
+        var result = ""
+        let characters = Array(key)
+        for (index, character) in characters.enumerated() {
+            if character.isUppercase {
+                let previous = index > 0 ? characters[index - 1] : nil
+                let next = index + 1 < characters.count ? characters[index + 1] : nil
+                // A word starts at an upper-case letter after a lower-case one or a digit, or at
+                // the last capital of an acronym followed by a lower-case letter ("URLPath").
+                let startsWord = previous.map { $0.isLowercase || $0.isNumber } ?? false
+                    || (previous?.isUppercase == true && next?.isLowercase == true)
+                if startsWord && !result.hasSuffix("_") { result.append("_") }
+                result.append(contentsOf: character.lowercased())
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
 }
 

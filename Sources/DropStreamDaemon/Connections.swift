@@ -110,7 +110,9 @@ actor Connections {
         let store = try await store(named: name)
         var shown = try await detail(store)
         shown.history = try await database.storeEvents(storeId: store.id).map {
-            StoreHistoryEntry(at: $0.at, kind: $0.kind, actor: $0.actor, detail: $0.detail ?? [:])
+            StoreHistoryEntry(
+                at: $0.at, kind: $0.kind, actor: $0.actor, detail: $0.detail ?? [:],
+                facts: ControlAPI.snakeCaseKeys($0.detail ?? [:]))
         }
         return shown
     }

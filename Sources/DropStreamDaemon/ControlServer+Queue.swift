@@ -159,7 +159,8 @@ extension ControlRoutes {
             shipments: shipments.map(FulfillmentWire.shipment),
             events: events.map { event in
                 OrderEventInfo(at: event.at, kind: event.kind.rawValue, fromState: event.fromState?.rawValue,
-                               toState: event.toState?.rawValue, actor: event.actor.rawValue, detail: event.detail ?? [:])
+                               toState: event.toState?.rawValue, actor: event.actor.rawValue, detail: event.detail ?? [:],
+                               facts: ControlAPI.snakeCaseKeys(event.detail ?? [:]))
             })
     }
 

@@ -360,7 +360,7 @@ enum OrderText {
             ["AT", "EVENT", "STATE", "BY", "DETAIL"],
             detail.events.map { e in
                 let transition = e.toState.map { to in "\(e.fromState ?? "-") → \(to)" } ?? ""
-                let facts = e.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let facts = (e.facts ?? e.detail).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 return [time(e.at), e.kind, transition, e.actor, facts]
             }, indent: 2))
         return out.joined(separator: "\n")

@@ -558,7 +558,7 @@ enum StoreTable {
             lines.append("HISTORY")
             lines.append(TextTable.render(["AT", "EVENT", "BY", "DETAIL"], history.map { entry in
                 [AuthorizationText.time(entry.at), entry.kind, entry.actor,
-                 entry.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
+                 (entry.facts ?? entry.detail).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
             }, indent: 2))
         }
         return lines.joined(separator: "\n")
