@@ -36,8 +36,12 @@ public struct OrderSummary: Codable, Sendable, Equatable {
     public var state: String
     /// The store-side status id when last seen (BigCommerce 0–14).
     public var storeStatusId: Int
-    /// Its name ("Awaiting Fulfillment").
+    /// Its system name ("Awaiting Fulfillment"), the same in every store.
     public var storeStatus: String
+    /// The store's own label for that status when the merchant renamed it ("Ready to pack"),
+    /// what the merchant sees in their control panel; nil when not renamed or not known (the
+    /// daemon reads a store's labels at most every 10 minutes). Added in issue 17.
+    public var storeStatusLabel: String?
     public var holdReason: String?
     public var claimedBy: String?
     public var leaseExpiresAt: Date?
@@ -54,8 +58,9 @@ public struct OrderSummary: Codable, Sendable, Equatable {
     public init(
         id: Int64, store: String, storeOrderId: String, state: String, storeStatusId: Int, storeStatus: String,
         holdReason: String?, claimedBy: String?, leaseExpiresAt: Date?, changedAfterClaim: Bool, cancelledInStore: Bool,
-        quantity: Int, quantityShipped: Int, createdAt: Date, updatedAt: Date
+        quantity: Int, quantityShipped: Int, createdAt: Date, updatedAt: Date, storeStatusLabel: String? = nil
     ) {
+        self.storeStatusLabel = storeStatusLabel
         self.id = id
         self.store = store
         self.storeOrderId = storeOrderId

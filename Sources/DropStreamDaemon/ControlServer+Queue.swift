@@ -142,7 +142,11 @@ extension ControlRoutes {
         let orders = try await databaseCall { try await database.orders(store: storeId, state: state, since: since, limit: limit) }
         let shipments = try await database.shipments(forOrders: orders.map(\.id))
         let names = try await storeNames()
-        return OrderListResponse(orders: orders.map { FulfillmentWire.summary($0, storeName: names[$0.storeId], shipments: shipments[$0.id] ?? []) })
+        // The stores' own labels: cached, at most one request per store every few minutes.
+        let labels = await connections.statusLabels(storeIds: Set(orders.map(\.storeId)), refresh: true)
+        return OrderListResponse(orders: orders.map {
+            FulfillmentWire.summary($0, storeName: names[$0.storeId], shipments: shipments[$0.id] ?? [], labels: labels[$0.storeId] ?? [:])
+        })
     }
 
     func orderDetail(_ id: Int64) async throws -> OrderDetail {
@@ -151,8 +155,9 @@ extension ControlRoutes {
         let events = try await database.events(forOrder: id)
         let shipped = FulfillmentWire.shippedQuantities(shipments)
         let names = try await storeNames()
+        let labels = await connections.statusLabels(storeIds: [order.storeId], refresh: true)
         return OrderDetail(
-            order: FulfillmentWire.summary(order, storeName: names[order.storeId], shipments: shipments),
+            order: FulfillmentWire.summary(order, storeName: names[order.storeId], shipments: shipments, labels: labels[order.storeId] ?? [:]),
             shipTo: order.payload.shippingAddress.map(FulfillmentWire.address),
             shippingMethod: order.payload.shippingMethod, customerMessage: order.payload.customerMessage,
             lines: order.payload.lines.map { FulfillmentWire.line($0, shipped: shipped[$0.lineID] ?? 0) },
@@ -186,9 +191,12 @@ extension ControlRoutes {
         }
         let shipments = try await database.shipments(forOrder: id)
         let names = try await storeNames()
+        // A worker's ship call never waits for the store: labels only from the cache.
+        let labels = await connections.statusLabels(storeIds: [result.order.storeId], refresh: false)
         return ShipResponse(
             shipment: FulfillmentWire.shipment(result.shipment),
-            order: FulfillmentWire.summary(result.order, storeName: names[result.order.storeId], shipments: shipments),
+            order: FulfillmentWire.summary(
+                result.order, storeName: names[result.order.storeId], shipments: shipments, labels: labels[result.order.storeId] ?? [:]),
             created: result.created)
     }
 
@@ -197,7 +205,9 @@ extension ControlRoutes {
     private func summary(_ id: Int64) async throws -> OrderSummary {
         guard let order = try await database.order(id: id) else { throw ControlAPIError.notFound("no order with id \(id)") }
         let names = try await storeNames()
-        return FulfillmentWire.summary(order, storeName: names[order.storeId], shipments: try await database.shipments(forOrder: id))
+        let labels = await connections.statusLabels(storeIds: [order.storeId], refresh: false)
+        return FulfillmentWire.summary(
+            order, storeName: names[order.storeId], shipments: try await database.shipments(forOrder: id), labels: labels[order.storeId] ?? [:])
     }
 
     private func storeNames() async throws -> [Int64: String] {
@@ -256,7 +266,10 @@ extension ControlRoutes {
 
 /// Database records → control API wire types.
 enum FulfillmentWire {
-    static func summary(_ order: FulfillmentOrderRecord, storeName: String?, shipments: [ShipmentRecord]) -> OrderSummary {
+    /// - Parameter labels: the store's custom status labels by id (``Connections/statusLabels(storeIds:refresh:)``).
+    static func summary(
+        _ order: FulfillmentOrderRecord, storeName: String?, shipments: [ShipmentRecord], labels: [Int: String] = [:]
+    ) -> OrderSummary {
         let physical = order.payload.lines.filter(\.isPhysical)
         let shipped = shippedQuantities(shipments)
         return OrderSummary(
@@ -266,7 +279,7 @@ enum FulfillmentWire {
             changedAfterClaim: order.changedAfterClaim, cancelledInStore: order.cancelledInStore,
             quantity: physical.map(\.quantity).reduce(0, +),
             quantityShipped: physical.map { min($0.quantity, shipped[$0.lineID] ?? 0) }.reduce(0, +),
-            createdAt: order.createdAt, updatedAt: order.updatedAt)
+            createdAt: order.createdAt, updatedAt: order.updatedAt, storeStatusLabel: labels[order.storeStatusId])
     }
 
     static func shippedQuantities(_ shipments: [ShipmentRecord]) -> [String: Int] {

@@ -23,7 +23,12 @@ struct OrdersListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List orders, newest first.",
-        discussion: "With --json, prints the control API's GET /v1/orders response unchanged."
+        discussion: """
+            STORE STATUS is the store's own label when the merchant renamed the status (\
+            "Ready to pack" for Awaiting Fulfillment); --json has both, store_status (the \
+            system name) and store_status_label. With --json, prints the control API's GET \
+            /v1/orders response unchanged.
+            """
     )
 
     @Option(name: .long, help: ArgumentHelp("Only this store's orders.", valueName: "store"))
@@ -70,7 +75,7 @@ struct OrdersListCommand: AsyncParsableCommand {
         if global.json { return try JSONOutput.print(response) }
         guard !response.orders.isEmpty else { return print("No orders.") }
         let rows = response.orders.map { order in
-            [String(order.id), order.store, order.storeOrderId, order.state, order.storeStatus,
+            [String(order.id), order.store, order.storeOrderId, order.state, OrderText.storeStatus(order),
              "\(order.quantityShipped)/\(order.quantity)", OrderText.time(order.updatedAt), OrderText.note(order)]
         }
         print(TextTable.render(["ID", "STORE", "ORDER", "STATE", "STORE STATUS", "SHIPPED", "UPDATED", "NOTE"], rows))
@@ -82,6 +87,9 @@ struct OrdersShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Show one order: lines, address, store status, shipments and its full history.",
         discussion: """
+            The store status is shown with the store's own label when the merchant renamed it \
+            ("Ready to pack (Awaiting Fulfillment, 11)").
+
             The history lists every event with who caused it: sync (the store), worker:NAME, \
             operator, rescuer (an expired lease) or pusher (delivering shipments to the store). \
             With --json, prints the control API's GET /v1/orders/{id} response unchanged.
@@ -322,6 +330,11 @@ enum OrderText {
         return TextTable.render(["LINE", "SKU", "QTY"] + (shipped ? ["SHIPPED"] : []) + ["NAME"], rows, indent: 2)
     }
 
+    /// The status as the merchant sees it: the store's label when it renamed the status.
+    static func storeStatus(_ order: OrderSummary) -> String {
+        order.storeStatusLabel ?? order.storeStatus
+    }
+
     static func claimed(_ order: ClaimedOrder) -> String {
         var out = ["Order \(order.id)  store \(order.store) #\(order.storeOrderId)  lease until \(time(order.leaseExpiresAt))"]
         out.append("  Ship to:  " + address(order.shipTo).joined(separator: "\n            "))
@@ -335,7 +348,8 @@ enum OrderText {
         let order = detail.order
         var out = ["Order \(order.id)  store \(order.store) #\(order.storeOrderId)"]
         out.append("State:        \(order.state)" + (note(order).isEmpty ? "" : "  (\(note(order)))"))
-        out.append("Store status: \(order.storeStatus) (\(order.storeStatusId))")
+        out.append("Store status: " + (order.storeStatusLabel.map { "\($0) (\(order.storeStatus), \(order.storeStatusId))" }
+            ?? "\(order.storeStatus) (\(order.storeStatusId))"))
         out.append("Ship to:      " + address(detail.shipTo).joined(separator: "\n              "))
         out.append("Method:       \(detail.shippingMethod ?? "-")")
         if let message = detail.customerMessage, !message.isEmpty { out.append("Message:      \(message)") }

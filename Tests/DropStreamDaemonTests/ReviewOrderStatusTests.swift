@@ -4,7 +4,8 @@ import Foundation
 import Testing
 
 /// Issue 17, Review Order Status from the ctl, end to end with the built dropstreamd and
-/// dropstreamctl against the in-process sandbox: event facts come in snake_case.
+/// dropstreamctl against the in-process sandbox: `orders list`/`show` print the store's own
+/// status labels; event facts come in snake_case.
 @Suite struct ReviewOrderStatusTests {
     func ok(_ world: FulfillmentWorld, _ arguments: [String]) async throws -> String {
         let result = try await world.ctl(arguments)
@@ -16,6 +17,35 @@ import Testing
     func rawJSON(_ world: FulfillmentWorld, _ arguments: [String]) async throws -> [String: Any] {
         let stdout = try await ok(world, arguments + ["--json"])
         return try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func listAndShowPrintTheStoresOwnLabelAskingTheStoreOnce() async throws {
+        try await FulfillmentWorld.with(orders: 2) { world in
+            // Given a merchant who renamed Awaiting Fulfillment
+            try await world.sandbox.state.setCustomStatusLabel(store: FulfillmentWorld.storeHash, statusID: 11, label: "Ready to pack")
+            let statusReads = { await world.sandbox.state.requestCounts(store: FulfillmentWorld.storeHash)[.listOrderStatuses] ?? 0 }
+            #expect(await statusReads() == 0)
+
+            // When the operator lists and shows orders
+            let table = try await ok(world, ["orders", "list"])
+            let list = try await rawJSON(world, ["orders", "list"])
+            let first = try #require((list["orders"] as? [[String: Any]])?.first)
+            let id = try #require(first["id"] as? Int)
+            let show = try await ok(world, ["orders", "show", String(id)])
+            let detail = try await world.orderDetail(Int64(id))
+
+            // Then the human output speaks the store's words, JSON has both names
+            #expect(table.contains("Ready to pack"))
+            #expect(!table.contains("Awaiting Fulfillment"))
+            #expect(first["store_status"] as? String == "Awaiting Fulfillment")
+            #expect(first["store_status_label"] as? String == "Ready to pack")
+            #expect(first["store_status_id"] as? Int == 11)
+            #expect(show.contains("Store status: Ready to pack (Awaiting Fulfillment, 11)"))
+            #expect(detail.order.storeStatusLabel == "Ready to pack")
+
+            // And the store was asked once for the four ctl calls, not once per call or order
+            #expect(await statusReads() == 1)
+        }
     }
 
     @Test func eventFactsComeInSnakeCaseBesideTheV1Detail() async throws {
