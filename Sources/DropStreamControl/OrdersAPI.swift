@@ -96,11 +96,25 @@ public struct OrderDetail: Codable, Sendable, Equatable {
     public var shipments: [ShipmentInfo]
     /// The full history, oldest first.
     public var events: [OrderEventInfo]
+    /// What the warehouse picks, exactly as `queue claim` would return it now: the store's SKU
+    /// rules applied with the rules in force at this moment. Nil from daemons before issue 17.
+    public var warehouseLines: [WarehouseLineInfo]?
+    /// The warehouse service code the shipping method maps to now (as `queue claim` returns it);
+    /// nil when unmapped under `shipping.unmapped: pass`.
+    public var serviceCode: String?
+    /// SKU and shipping rules for this order's SKUs and method that were set after the order was
+    /// imported: the lines above may differ from what the order was checked against then.
+    /// Empty when none; nil from daemons before issue 17.
+    public var rulesChangedSinceImport: [RuleChangeInfo]?
 
     public init(
         order: OrderSummary, shipTo: AddressInfo?, shippingMethod: String?, customerMessage: String?,
-        lines: [OrderLineInfo], shipments: [ShipmentInfo], events: [OrderEventInfo]
+        lines: [OrderLineInfo], shipments: [ShipmentInfo], events: [OrderEventInfo],
+        warehouseLines: [WarehouseLineInfo]? = nil, serviceCode: String? = nil, rulesChangedSinceImport: [RuleChangeInfo]? = nil
     ) {
+        self.warehouseLines = warehouseLines
+        self.serviceCode = serviceCode
+        self.rulesChangedSinceImport = rulesChangedSinceImport
         self.order = order
         self.shipTo = shipTo
         self.shippingMethod = shippingMethod
@@ -108,6 +122,22 @@ public struct OrderDetail: Codable, Sendable, Equatable {
         self.lines = lines
         self.shipments = shipments
         self.events = events
+    }
+}
+
+/// A rule that changed after an order was imported (``OrderDetail/rulesChangedSinceImport``).
+public struct RuleChangeInfo: Codable, Sendable, Equatable {
+    /// `sku` (a `skus set/kit/ignore` rule) or `shipping` (a `shipping map` rule).
+    public var kind: String
+    /// The store SKU or the store shipping method the rule is for.
+    public var key: String
+    /// When the rule was last set.
+    public var changedAt: Date
+
+    public init(kind: String, key: String, changedAt: Date) {
+        self.kind = kind
+        self.key = key
+        self.changedAt = changedAt
     }
 }
 

@@ -85,10 +85,13 @@ struct OrdersListCommand: AsyncParsableCommand {
 struct OrdersShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one order: lines, address, store status, shipments and its full history.",
+        abstract: "Show one order: lines, warehouse lines, address, store status, shipments and its full history.",
         discussion: """
             The store status is shown with the store's own label when the merchant renamed it \
-            ("Ready to pack (Awaiting Fulfillment, 11)").
+            ("Ready to pack (Awaiting Fulfillment, 11)"). The warehouse lines are what 'queue \
+            claim' returns for the order now: the store's lines after the SKU rules (mapped, kits \
+            expanded, ignored lines dropped) and the service code its shipping method maps to. A \
+            SKU or shipping rule set after the order was imported is named.
 
             The history lists every event with who caused it: sync (the store), worker:NAME, \
             operator, rescuer (an expired lease) or pusher (delivering shipments to the store). \
@@ -335,12 +338,37 @@ enum OrderText {
         order.storeStatusLabel ?? order.storeStatus
     }
 
+    /// What the warehouse picks (`queue claim`'s warehouse lines and service code), and the rules
+    /// that changed since the order was imported.
+    static func warehouseSection(
+        _ lines: [WarehouseLineInfo], serviceCode: String?, changes: [RuleChangeInfo],
+        title: String = "WAREHOUSE LINES (after SKU rules, as 'queue claim' returns them now)"
+    ) -> [String] {
+        var out = [title]
+        if lines.isEmpty {
+            out.append("  (none: nothing to pick)")
+        } else {
+            out.append(TextTable.render(
+                ["LINE", "SKU", "WAREHOUSE SKU", "QTY"],
+                lines.map { [$0.lineId, $0.sku, $0.warehouseSku, String($0.quantity)] }, indent: 2))
+        }
+        out.append("Service code: \(serviceCode ?? "- (no shipping rule; the warehouse sees the store's method)")")
+        if !changes.isEmpty {
+            let list = changes.map { "\($0.kind == "sku" ? "SKU" : "shipping") rule '\($0.key)' at \(time($0.changedAt))" }
+            out.append("Rules changed since the order was imported: \(list.joined(separator: ", ")); the lines above use the rules in force now.")
+        }
+        return out
+    }
+
     static func claimed(_ order: ClaimedOrder) -> String {
         var out = ["Order \(order.id)  store \(order.store) #\(order.storeOrderId)  lease until \(time(order.leaseExpiresAt))"]
         out.append("  Ship to:  " + address(order.shipTo).joined(separator: "\n            "))
         out.append("  Method:   \(order.shippingMethod ?? "-")")
         if let message = order.customerMessage, !message.isEmpty { out.append("  Message:  \(message)") }
         out.append(lineTable(order.lines, shipped: false))
+        if let warehouse = order.warehouseLines {
+            out.append(contentsOf: warehouseSection(warehouse, serviceCode: order.serviceCode, changes: [], title: "Warehouse lines (after SKU rules):").map { "  " + $0 })
+        }
         return out.joined(separator: "\n")
     }
 
@@ -356,6 +384,10 @@ enum OrderText {
         out.append("")
         out.append("LINES")
         out.append(lineTable(detail.lines, shipped: true))
+        if let warehouse = detail.warehouseLines {
+            out.append("")
+            out.append(contentsOf: warehouseSection(warehouse, serviceCode: detail.serviceCode, changes: detail.rulesChangedSinceImport ?? []))
+        }
         out.append("")
         out.append("SHIPMENTS")
         if detail.shipments.isEmpty {

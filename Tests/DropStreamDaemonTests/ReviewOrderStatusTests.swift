@@ -4,8 +4,9 @@ import Foundation
 import Testing
 
 /// Issue 17, Review Order Status from the ctl, end to end with the built dropstreamd and
-/// dropstreamctl against the in-process sandbox: `orders list`/`show` print the store's own
-/// status labels; event facts come in snake_case.
+/// dropstreamctl against the in-process sandbox: `orders show` names what the warehouse will
+/// pick (the same lines and service code `queue claim` returns) and the rules set since import;
+/// `orders list`/`show` print the store's own status labels; event facts come in snake_case.
 @Suite struct ReviewOrderStatusTests {
     func ok(_ world: FulfillmentWorld, _ arguments: [String]) async throws -> String {
         let result = try await world.ctl(arguments)
@@ -17,6 +18,46 @@ import Testing
     func rawJSON(_ world: FulfillmentWorld, _ arguments: [String]) async throws -> [String: Any] {
         let stdout = try await ok(world, arguments + ["--json"])
         return try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func showNamesTheWarehouseLinesAndTheRulesSetSinceImport() async throws {
+        try await FulfillmentWorld.with(orders: 1) { world in
+            // Given an imported order, then rules for one of its SKUs and for its method
+            let order = world.sandboxOrders[0]
+            let method = try #require(order.shippingAddresses.first?.shippingMethod)
+            let store = FulfillmentWorld.storeName
+            let id = try #require(try await world.ctlJSON(["orders", "list"], as: OrderListResponse.self).orders.first?.id)
+            let before = try await world.orderDetail(id)
+            #expect(before.rulesChangedSinceImport == [])
+            #expect(before.warehouseLines?.map(\.warehouseSku) == ["SKU-0-0", "SKU-0-1"])
+
+            _ = try await ok(world, ["skus", "set", store, "SKU-0-0", "--warehouse-sku", "MUG", "--quantity", "3"])
+            _ = try await ok(world, ["shipping", "map", store, method.uppercased(), "--service", "GROUND"])
+
+            // When the operator looks at the order
+            let detail = try await world.orderDetail(id)
+
+            // Then it shows the lines after the rules, the service code and the changed rules
+            let lineIDs = order.lines.map { String($0.id) }
+            let expected = [
+                WarehouseLineInfo(lineId: lineIDs[0], sku: "SKU-0-0", warehouseSku: "MUG", quantity: 6),
+                WarehouseLineInfo(lineId: lineIDs[1], sku: "SKU-0-1", warehouseSku: "SKU-0-1", quantity: 2),
+            ]
+            #expect(detail.warehouseLines == expected)
+            #expect(detail.serviceCode == "GROUND")
+            #expect(detail.rulesChangedSinceImport?.map { "\($0.kind):\($0.key)" } == ["sku:SKU-0-0", "shipping:\(method.uppercased())"])
+            let human = try await ok(world, ["orders", "show", String(id)])
+            #expect(human.contains("WAREHOUSE LINES"))
+            #expect(human.contains("MUG"))
+            #expect(human.contains("Service code: GROUND"))
+            #expect(human.contains("Rules changed since the order was imported: SKU rule 'SKU-0-0'"))
+
+            // And exactly what the warehouse then gets from a claim
+            let claimed = try await world.ctlJSON(["queue", "claim", "--worker", "w1"], as: ClaimResponse.self)
+            #expect(claimed.orders.first?.warehouseLines == expected)
+            #expect(claimed.orders.first?.serviceCode == "GROUND")
+            #expect(try await ok(world, ["queue", "claim", "--worker", "w2"]).contains("Nothing to claim"))
+        }
     }
 
     @Test func listAndShowPrintTheStoresOwnLabelAskingTheStoreOnce() async throws {
