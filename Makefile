@@ -2,6 +2,13 @@
 # Each installs what it needs first (Debian packages through apt-get; sudo when not root).
 
 SWIFT       ?= swift
+# make test (swift build --build-tests) and make demo/run (swift build) share one debug build:
+# SwiftPM 6.3 writes the same compile commands for both, except that it emits a dependency's
+# trait defines (Hummingbird's -DFullFoundation -DConfigurationSupport) in Set order, which
+# Swift's per-process hash seed shuffles; a flipped order recompiled Hummingbird and
+# HummingbirdCore (104 files, ~18 s) and then HummingbirdTesting on about every other switch.
+# Deterministic hashing in SwiftPM's own process fixes the order, so switching rebuilds nothing.
+export SWIFT_DETERMINISTIC_HASHING := 1
 BUILD_FLAGS ?=
 # The debug bin path, asked of swift once and only when a recipe needs it (so `make install`
 # of the release build never runs swift at all).

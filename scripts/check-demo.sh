@@ -4,11 +4,15 @@
 #      shows the authorization arriving through the OAuth callback, the sandbox reports the app
 #      installed, orders reached the queue (including one the feeder created after the store was
 #      connected), and the printed claim/ship commands work (the shipment reaches the sandbox);
+#      its warehouse worker claims and ships orders by itself, and the status lines show an order
+#      going claimed -> shipped -> Shipped in the store with the sandbox's shipment (the worker's
+#      tracking number, also in the sandbox's shipment list);
 #      then it stops by itself with exit status 0, every process it started (by PID) is gone,
 #      nothing is left in its process group (the feeder's sleep and curl included), and its
 #      temporary directory is removed.
-#   2. Ctrl-C: a run without a duration gets SIGINT on its whole process group (what a terminal's
-#      Ctrl-C does); it says goodbye, and again no process is left and the directory is gone.
+#   2. Ctrl-C, with DEMO_WORKER=0: it says the worker is off and no worker claims anything; a run
+#      without a duration gets SIGINT on its whole process group (what a terminal's Ctrl-C does);
+#      it says goodbye, and again no process is left and the directory is gone.
 # Prints "N passed, M failed" last and exits 1 if M > 0.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +61,8 @@ parse_demo() { # parse_demo LOG
     SOCKET=$(sed -n 's/.*control socket \([^,]*\),.*/\1/p' "$1" | head -n1)
     SANDBOX_URL=$(sed -n 's/^  sandbox \(http[^ ]*\) .*/\1/p' "$1" | head -n1)
     STORE_HASH=$(sed -n 's/^  sandbox [^ ]* (pid [0-9]*), store \([a-z0-9]*\) .*/\1/p' "$1" | head -n1)
-    PIDS=$(sed -n 's/.*(processes: sandbox \([0-9]*\), dropstreamd \([0-9]*\), order feeder \([0-9]*\)).*/\1 \2 \3/p' "$1" | head -n1)
+    PIDS=$(sed -n 's/.*(processes: sandbox \([0-9]*\), dropstreamd \([0-9]*\), order feeder \([0-9]*\), worker \([0-9]*\|off\)).*/\1 \2 \3 \4/p' "$1" | head -n1)
+    PIDS=${PIDS% off}
     STARTED_PIDS+=($PIDS)
 }
 # gone PID: the process no longer exists (a reused PID running something else counts as gone).
@@ -85,7 +90,7 @@ wait_exit() { # wait_exit PID SECONDS: wait for our background job; sets RC
 # ---------------------------------------------------------------------------------------------
 echo "== run 1: DEMO_DURATION=$DURATION"
 log1="$t/run1.log"
-DEMO_DURATION=$DURATION DEMO_ORDER_EVERY=3 scripts/demo.sh >"$log1" 2>&1 </dev/null &
+DEMO_DURATION=$DURATION DEMO_ORDER_EVERY=3 DEMO_WORKER_EVERY=2 DEMO_SHIP_AFTER=1 scripts/demo.sh >"$log1" 2>&1 </dev/null &
 demo1=$!
 DEMO_PGIDS+=("$demo1")
 if ! wait_line "$log1" '^The demo is running' 60; then
@@ -120,8 +125,14 @@ sys.exit(0 if queued & fed else 1)' "$WORK/feeder.ids"
     for i in $(seq 1 60); do fed_in_queue && { arrived=0; break; }; sleep 0.25; done
     check "at least one order reached the queue, including one created by the feeder while the demo ran" test "$arrived" = 0
 
-    # The commands the demo prints work against its daemon.
-    claimed=$("$CTL" queue claim --worker smoke --limit 1 --socket "$SOCKET" --json 2>/dev/null | json 'd["orders"][0]["id"]' 2>/dev/null)
+    # The commands the demo prints work against its daemon (the demo's worker claims too: retry
+    # until an order is ready).
+    claimed=""
+    for i in $(seq 1 40); do
+        claimed=$("$CTL" queue claim --worker smoke --limit 1 --socket "$SOCKET" --json 2>/dev/null | json 'd["orders"][0]["id"]' 2>/dev/null)
+        [ -z "$claimed" ] || break
+        sleep 0.25
+    done
     check "queue claim --worker smoke --limit 1 handed out an order ($claimed)" test -n "$claimed"
     if [ -n "$claimed" ]; then
         shipped=$("$CTL" orders ship "$claimed" --tracking 1Z999AA10123456784 --carrier ups --socket "$SOCKET" 2>&1); src=$?
@@ -134,6 +145,27 @@ sys.exit(0 if queued & fed else 1)' "$WORK/feeder.ids"
         done
         check "the shipment was pushed to the sandbox store" test "$pushed" = 0
     fi
+
+    # The worker: it claims and ships by itself, and the store shows the order Shipped.
+    worker_shipped() { grep -Eq '^[0-9:]{8} .* worker shipped #[0-9]+ \(DEMO[0-9]+\)' "$log1"; }
+    store_shipped() { grep -Eq '^[0-9:]{8} .* store: #[0-9]+ Shipped, shipment [0-9]+ \(DEMO[0-9]+\)' "$log1"; }
+    wait_line "$log1" ' worker claimed #[0-9]+' 20
+    check "the demo's worker claimed an order by itself" grep -Eq '^[0-9:]{8} .* worker claimed #[0-9]+' "$log1"
+    wait_line "$log1" ' worker shipped #[0-9]+' 20
+    check "the worker shipped it with a made-up tracking number" worker_shipped
+    wait_line "$log1" ' store: #[0-9]+ Shipped' 20
+    check "a status line shows the order Shipped in the store with the sandbox's shipment" store_shipped
+    tracking=$(sed -n 's/.* store: #[0-9]* Shipped, shipment [0-9]* (\(DEMO[0-9]*\)).*/\1/p' "$log1" | head -n1)
+    check "the sandbox store has that shipment ($tracking)" \
+        bash -c '[ -n "$1" ] && curl -sS --max-time 5 "$2" | grep -q "\"$1\""' _ "$tracking" "$SANDBOX_URL/_sandbox/v1/stores/$STORE_HASH/shipments"
+    worker_order=$(sed -n 's/^claimed \([0-9]*\) .*/\1/p' "$WORK/worker.log" 2>/dev/null | head -n1)
+    check "the worker's order shows worker:demo-worker claiming and shipping it (order $worker_order)" \
+        bash -c '[ -n "$1" ] && "$2" orders show "$1" --socket "$3" --json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+kinds = [(e[\"kind\"], e[\"actor\"]) for e in d[\"events\"]]
+sys.exit(0 if (\"claimed\", \"worker:demo-worker\") in kinds and (\"shipped\", \"worker:demo-worker\") in kinds else 1)"' \
+        _ "$worker_order" "$CTL" "$SOCKET"
 
     if wait_exit "$demo1" $((DURATION + 30)); then
         check "it stopped by itself after DEMO_DURATION with exit status 0 (got $RC)" test "$RC" = 0
@@ -149,15 +181,18 @@ sys.exit(0 if queued & fed else 1)' "$WORK/feeder.ids"
 fi
 
 # ---------------------------------------------------------------------------------------------
-echo "== run 2: Ctrl-C"
+echo "== run 2: Ctrl-C, DEMO_WORKER=0"
 log2="$t/run2.log"
-scripts/demo.sh >"$log2" 2>&1 </dev/null &
+DEMO_WORKER=0 DEMO_WORKER_EVERY=1 scripts/demo.sh >"$log2" 2>&1 </dev/null &
 demo2=$!
 DEMO_PGIDS+=("$demo2")
 if ! wait_line "$log2" '^[0-9]{2}:[0-9]{2}:[0-9]{2} ' 60; then
     bad "the second demo started (log below)"; sed 's/^/     | /' "$log2"
 else
     parse_demo "$log2"
+    check "with DEMO_WORKER=0 it says the worker is off" grep -q 'worker off)' "$log2"
+    sleep 3   # three of DEMO_WORKER_EVERY=1: a worker, were there one, would have claimed
+    check "and nothing claims orders by itself" bash -c '! grep -q "worker claimed" "$1" && [ "$("$2" status --socket "$3" --json | python3 -c "import json,sys; print(json.load(sys.stdin)[\"orders_by_state\"][\"claimed\"])")" = 0 ]' _ "$log2" "$CTL" "$SOCKET"
     kill -INT -- "-$demo2"     # the whole process group, as a terminal's Ctrl-C
     if wait_exit "$demo2" 20; then
         ok "Ctrl-C stopped it (exit status $RC)"

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # `make demo`: a BigCommerce sandbox with one demo store, a dropstreamd connected to it through
 # the real OAuth flow (the script drives the sandbox's install pages with curl, like a browser),
-# and new orders created in the sandbox every few seconds. The terminal shows them arriving in the
-# queue. Ctrl-C stops everything this script started and removes its temporary directory.
+# new orders created in the sandbox every few seconds, and a small warehouse worker that claims an
+# order every few seconds and ships it a little later with a made-up tracking number. The terminal
+# shows orders arriving in the queue, being claimed and shipped, and the store marking them
+# Shipped with the sandbox's shipment. Ctrl-C stops everything this script started and removes
+# its temporary directory.
 #
 # Usage: scripts/demo.sh [--for SECONDS]
 # Environment:
 #   BIN                   directory of the built binaries (default: `swift build --show-bin-path`)
 #   DEMO_DURATION=N       stop by itself after N seconds (same as --for N; the smoke test uses it)
 #   DEMO_ORDER_EVERY=N    seconds between two new sandbox orders (default 4)
+#   DEMO_WORKER=0         no warehouse worker: claim and ship by hand (default 1: on)
+#   DEMO_WORKER_EVERY=N   seconds between two claims of the worker (default 5)
+#   DEMO_SHIP_AFTER=N     seconds the worker takes to ship a claimed order (default 3)
 #   DEMO_CALLBACK_PORT=P  the daemon's callback port (default: a free loopback port)
 #   DEMO_SANDBOX_PORT=P   the sandbox's port (default: a free loopback port)
 #   DEMO_KEEP=1           keep the temporary directory (logs, database) after the demo
@@ -28,13 +34,19 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --for) [ $# -ge 2 ] || die "--for needs a number of seconds"; DURATION="$2"; shift 2 ;;
         --for=*) DURATION="${1#--for=}"; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (try --help)" ;;
     esac
 done
 is_uint() { case "$1" in ''|*[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 [ -z "$DURATION" ] || is_uint "$DURATION" || die "DEMO_DURATION / --for must be a whole number of seconds (got '$DURATION')"
 is_uint "$ORDER_EVERY" && [ "$ORDER_EVERY" -ge 1 ] || die "DEMO_ORDER_EVERY must be a whole number >= 1 (got '$ORDER_EVERY')"
+WORKER="${DEMO_WORKER:-1}"
+WORKER_EVERY="${DEMO_WORKER_EVERY:-5}"
+SHIP_AFTER="${DEMO_SHIP_AFTER:-3}"
+case "$WORKER" in 0|1) ;; *) die "DEMO_WORKER must be 0 (off) or 1 (on) (got '$WORKER')" ;; esac
+is_uint "$WORKER_EVERY" && [ "$WORKER_EVERY" -ge 1 ] || die "DEMO_WORKER_EVERY must be a whole number >= 1 (got '$WORKER_EVERY')"
+is_uint "$SHIP_AFTER" || die "DEMO_SHIP_AFTER must be a whole number of seconds (got '$SHIP_AFTER')"
 
 for tool in curl python3; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' is missing (make demo installs it: apt-get install $tool)"
@@ -51,7 +63,7 @@ CTL="$BIN/dropstreamctl"
 
 # ---------------------------------------------------------------------------------------------
 # Cleanup: stop every process we started (by PID), then remove the temporary directory.
-SANDBOX_PID="" DAEMON_PID="" FEEDER_PID="" SLEEP_PID="" WORK="" STOPPING=0 EXIT_REASON=""
+SANDBOX_PID="" DAEMON_PID="" FEEDER_PID="" WORKER_PID="" SLEEP_PID="" WORK="" STOPPING=0 EXIT_REASON=""
 
 stop_pid() { # stop_pid NAME PID: SIGTERM, wait up to 10 s, then SIGKILL
     local name="$1" pid="$2" i
@@ -75,7 +87,8 @@ cleanup() {
     STOPPING=1
     trap '' INT TERM
     if [ -n "$SLEEP_PID" ]; then kill "$SLEEP_PID" 2>/dev/null || true; wait "$SLEEP_PID" 2>/dev/null || true; fi
-    if [ -n "$SANDBOX_PID$DAEMON_PID$FEEDER_PID" ]; then say "Stopping the demo${EXIT_REASON:+ ($EXIT_REASON)}..."; fi
+    if [ -n "$SANDBOX_PID$DAEMON_PID$FEEDER_PID$WORKER_PID" ]; then say "Stopping the demo${EXIT_REASON:+ ($EXIT_REASON)}..."; fi
+    stop_pid "warehouse worker" "$WORKER_PID"
     stop_pid "order feeder" "$FEEDER_PID"
     stop_pid dropstreamd "$DAEMON_PID"
     stop_pid bigcommerce-sandbox "$SANDBOX_PID"
@@ -87,7 +100,7 @@ cleanup() {
         fi
     fi
     if [ "$status" = 0 ] || [ -n "$EXIT_REASON" ]; then
-        say "Goodbye: the sandbox, dropstreamd and the order feeder are stopped; nothing is left running."
+        say "Goodbye: the sandbox, dropstreamd, the order feeder and the worker are stopped; nothing is left running."
     fi
     exit "$status"
 }
@@ -309,15 +322,52 @@ feeder </dev/null &
 FEEDER_PID=$!
 
 # ---------------------------------------------------------------------------------------------
-# 5. The foreground: what to try, then one line every couple of seconds.
+# 5. The warehouse worker (DEMO_WORKER=1): every WORKER_EVERY seconds it claims one order, takes
+# SHIP_AFTER seconds to "pack" it, then confirms the shipment with a made-up tracking number, as a
+# warehouse system would over the control socket. Each step is one line of worker.log, which the
+# foreground reads: "claimed ID ORDER-NO" and "shipped ID ORDER-NO TRACKING".
+worker() {
+    local sleeper="" claim id number tracking
+    trap - EXIT
+    trap '[ -z "$sleeper" ] || { kill "$sleeper" 2>/dev/null; wait "$sleeper" 2>/dev/null; }; exit 0' TERM
+    trap '' INT
+    nap() { sleep "$1" & sleeper=$!; wait "$sleeper" || true; sleeper=""; }
+    while :; do
+        nap "$WORKER_EVERY"
+        claim="$("$CTL" queue claim --worker demo-worker --limit 1 --lease 2m --socket "$SOCKET" --json 2>/dev/null)" || continue
+        id="$(printf '%s' "$claim" | json '" ".join((str(d["orders"][0]["id"]), d["orders"][0]["store_order_id"])) if d["orders"] else ""' 2>/dev/null)" || id=""
+        [ -n "$id" ] || continue
+        read -r id number <<<"$id"
+        printf 'claimed %s %s\n' "$id" "$number" >> "$WORK/worker.log"
+        nap "$SHIP_AFTER"
+        tracking="DEMO$(date +%s)$((RANDOM % 1000))"
+        if "$CTL" orders ship "$id" --tracking "$tracking" --carrier ups --worker demo-worker --socket "$SOCKET" >/dev/null 2>&1; then
+            printf 'shipped %s %s %s\n' "$id" "$number" "$tracking" >> "$WORK/worker.log"
+        fi
+    done
+}
+: > "$WORK/worker.log"
+if [ "$WORKER" = 1 ]; then
+    worker </dev/null &
+    WORKER_PID=$!
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 6. The foreground: what to try, then one line every couple of seconds.
 C="$CTL" FROM=""
 if [ "$(cd "$ROOT/.build/debug" 2>/dev/null && pwd -P)" = "$(cd "$BIN" && pwd -P)" ]; then
     C=".build/debug/dropstreamctl" FROM=" (from $ROOT)"
 fi
 cat <<EOF
 
-The demo is running (processes: sandbox $SANDBOX_PID, dropstreamd $DAEMON_PID, order feeder $FEEDER_PID).
+The demo is running (processes: sandbox $SANDBOX_PID, dropstreamd $DAEMON_PID, order feeder $FEEDER_PID, worker ${WORKER_PID:-off}).
 A new order is created in the sandbox store every $ORDER_EVERY s; dropstreamd polls the store every 5 s.
+$(if [ "$WORKER" = 1 ]; then
+    printf '%s\n' "A warehouse worker claims an order every $WORKER_EVERY s and ships it $SHIP_AFTER s later (DEMO_WORKER=0 turns it off);" \
+        "the store then shows the order Shipped with the worker's tracking number."
+else
+    printf '%s\n' "No warehouse worker (DEMO_WORKER=0): claim and ship orders yourself."
+fi)
 Try these in another terminal$FROM:
 
   $C status --socket $SOCKET
@@ -338,6 +388,18 @@ say "TIME      NEW IN STORE  QUEUE: READY  CLAIMED  SHIPPED  HELD  TOTAL"
 
 START=$SECONDS
 last_total=0
+worker_seen=0
+AWAITING_STORE=()   # "ORDER-NO TRACKING" of shipments not yet seen in the store
+# store_shipment ORDER-NO TRACKING: "SHIPMENT-ID STATUS" once the sandbox store has the shipment.
+store_shipment() {
+    local shipment status
+    shipment="$(curl -sS --max-time 3 "$SANDBOX_URL/_sandbox/v1/stores/$STORE_HASH/shipments?order_id=$1" 2>/dev/null \
+        | json "next((str(s['id']) for s in d if s['tracking_number'] == '$2'), '')" 2>/dev/null)" || return 1
+    [ -n "$shipment" ] || return 1
+    status="$(curl -sS --max-time 3 "$SANDBOX_URL/_sandbox/v1/stores/$STORE_HASH/orders" 2>/dev/null \
+        | json "next((o['status'] for o in d if str(o['id']) == '$1'), '?')" 2>/dev/null)" || status="?"
+    printf '%s %s\n' "$shipment" "$status"
+}
 while :; do
     kill -0 "$DAEMON_PID" 2>/dev/null || { warn "dropstreamd exited; last log lines:"; tail -n 20 "$WORK/dropstreamd.log" >&2; exit 1; }
     kill -0 "$SANDBOX_PID" 2>/dev/null || { warn "the sandbox exited; last log lines:"; tail -n 20 "$WORK/sandbox.log" >&2; exit 1; }
@@ -353,6 +415,25 @@ while :; do
             note="  +$delta arrived${ids:+ (store orders $ids)}"
         fi
         last_total=$total
+        # What the worker did since the last line, and shipments the store now shows.
+        while IFS=' ' read -r what _ number tracking; do
+            case "$what" in
+                claimed) note="$note  worker claimed #$number" ;;
+                shipped) note="$note  worker shipped #$number ($tracking)"; AWAITING_STORE+=("$number $tracking") ;;
+            esac
+        done < <(tail -n "+$((worker_seen + 1))" "$WORK/worker.log")
+        worker_seen="$(wc -l < "$WORK/worker.log" | tr -d ' ')"
+        still=()
+        for entry in "${AWAITING_STORE[@]}"; do
+            read -r number tracking <<<"$entry"
+            if seen="$(store_shipment "$number" "$tracking")"; then
+                read -r shipment status <<<"$seen"
+                note="$note  store: #$number $status, shipment $shipment ($tracking)"
+            else
+                still+=("$entry")
+            fi
+        done
+        AWAITING_STORE=("${still[@]}")
         printf '%s  %12s  %12s  %7s  %7s  %4s  %5s%s\n' "$(date +%H:%M:%S)" "$created" "$ready" "$claimed" "$shipped" "$held" "$total" "$note"
     else
         printf '%s  (dropstreamd did not answer)\n' "$(date +%H:%M:%S)"

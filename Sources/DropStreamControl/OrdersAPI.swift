@@ -36,8 +36,12 @@ public struct OrderSummary: Codable, Sendable, Equatable {
     public var state: String
     /// The store-side status id when last seen (BigCommerce 0–14).
     public var storeStatusId: Int
-    /// Its name ("Awaiting Fulfillment").
+    /// Its system name ("Awaiting Fulfillment"), the same in every store.
     public var storeStatus: String
+    /// The store's own label for that status when the merchant renamed it ("Ready to pack"),
+    /// what the merchant sees in their control panel; nil when not renamed or not known (the
+    /// daemon reads a store's labels at most every 10 minutes). Added in issue 17.
+    public var storeStatusLabel: String?
     public var holdReason: String?
     public var claimedBy: String?
     public var leaseExpiresAt: Date?
@@ -54,8 +58,9 @@ public struct OrderSummary: Codable, Sendable, Equatable {
     public init(
         id: Int64, store: String, storeOrderId: String, state: String, storeStatusId: Int, storeStatus: String,
         holdReason: String?, claimedBy: String?, leaseExpiresAt: Date?, changedAfterClaim: Bool, cancelledInStore: Bool,
-        quantity: Int, quantityShipped: Int, createdAt: Date, updatedAt: Date
+        quantity: Int, quantityShipped: Int, createdAt: Date, updatedAt: Date, storeStatusLabel: String? = nil
     ) {
+        self.storeStatusLabel = storeStatusLabel
         self.id = id
         self.store = store
         self.storeOrderId = storeOrderId
@@ -91,11 +96,25 @@ public struct OrderDetail: Codable, Sendable, Equatable {
     public var shipments: [ShipmentInfo]
     /// The full history, oldest first.
     public var events: [OrderEventInfo]
+    /// What the warehouse picks, exactly as `queue claim` would return it now: the store's SKU
+    /// rules applied with the rules in force at this moment. Nil from daemons before issue 17.
+    public var warehouseLines: [WarehouseLineInfo]?
+    /// The warehouse service code the shipping method maps to now (as `queue claim` returns it);
+    /// nil when unmapped under `shipping.unmapped: pass`.
+    public var serviceCode: String?
+    /// SKU and shipping rules for this order's SKUs and method that were set after the order was
+    /// imported: the lines above may differ from what the order was checked against then.
+    /// Empty when none; nil from daemons before issue 17.
+    public var rulesChangedSinceImport: [RuleChangeInfo]?
 
     public init(
         order: OrderSummary, shipTo: AddressInfo?, shippingMethod: String?, customerMessage: String?,
-        lines: [OrderLineInfo], shipments: [ShipmentInfo], events: [OrderEventInfo]
+        lines: [OrderLineInfo], shipments: [ShipmentInfo], events: [OrderEventInfo],
+        warehouseLines: [WarehouseLineInfo]? = nil, serviceCode: String? = nil, rulesChangedSinceImport: [RuleChangeInfo]? = nil
     ) {
+        self.warehouseLines = warehouseLines
+        self.serviceCode = serviceCode
+        self.rulesChangedSinceImport = rulesChangedSinceImport
         self.order = order
         self.shipTo = shipTo
         self.shippingMethod = shippingMethod
@@ -103,6 +122,22 @@ public struct OrderDetail: Codable, Sendable, Equatable {
         self.lines = lines
         self.shipments = shipments
         self.events = events
+    }
+}
+
+/// A rule that changed after an order was imported (``OrderDetail/rulesChangedSinceImport``).
+public struct RuleChangeInfo: Codable, Sendable, Equatable {
+    /// `sku` (a `skus set/kit/ignore` rule) or `shipping` (a `shipping map` rule).
+    public var kind: String
+    /// The store SKU or the store shipping method the rule is for.
+    public var key: String
+    /// When the rule was last set.
+    public var changedAt: Date
+
+    public init(kind: String, key: String, changedAt: Date) {
+        self.kind = kind
+        self.key = key
+        self.changedAt = changedAt
     }
 }
 
@@ -117,16 +152,54 @@ public struct OrderEventInfo: Codable, Sendable, Equatable {
     public var toState: String?
     /// `sync`, `rescuer`, `pusher`, `worker:NAME`, `operator`, ...
     public var actor: String
-    /// Small facts: reason, worker, tracking number, error...
+    /// Small facts: reason, worker, tracking number, error... Keys as the daemon recorded them,
+    /// some camelCase (`storeStatusId`): kept unchanged for readers of /v1; prefer ``facts``.
     public var detail: [String: String]
+    /// The same facts with snake_case keys (`store_status_id`), like every other key of the
+    /// control API's JSON. Added beside ``detail`` (issue 17); nil from daemons before it existed.
+    public var facts: [String: String]?
 
-    public init(at: Date, kind: String, fromState: String?, toState: String?, actor: String, detail: [String: String]) {
+    public init(
+        at: Date, kind: String, fromState: String?, toState: String?, actor: String, detail: [String: String],
+        facts: [String: String]? = nil
+    ) {
         self.at = at
         self.kind = kind
         self.fromState = fromState
         self.toState = toState
         self.actor = actor
         self.detail = detail
+        self.facts = facts
+    }
+}
+
+extension ControlAPI {
+    /// A history entry's facts with snake_case keys: `storeStatusId` -> `store_status_id`, the
+    /// conversion the encoder applies to every property name (``makeEncoder()``), which a
+    /// dictionary's keys do not get. Keys already in snake_case are unchanged.
+    public static func snakeCaseKeys(_ facts: [String: String]) -> [String: String] {
+        Dictionary(facts.map { (snakeCase($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// `storeStatusId` -> `store_status_id`; `importStatusID` -> `import_status_id`.
+    static func snakeCase(_ key: String) -> String {
+        var result = ""
+        let characters = Array(key)
+        for (index, character) in characters.enumerated() {
+            if character.isUppercase {
+                let previous = index > 0 ? characters[index - 1] : nil
+                let next = index + 1 < characters.count ? characters[index + 1] : nil
+                // A word starts at an upper-case letter after a lower-case one or a digit, or at
+                // the last capital of an acronym followed by a lower-case letter ("URLPath").
+                let startsWord = previous.map { $0.isLowercase || $0.isNumber } ?? false
+                    || (previous?.isUppercase == true && next?.isLowercase == true)
+                if startsWord && !result.hasSuffix("_") { result.append("_") }
+                result.append(contentsOf: character.lowercased())
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
 }
 

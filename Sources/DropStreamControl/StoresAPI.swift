@@ -144,13 +144,19 @@ public struct StoreHistoryEntry: Codable, Sendable, Equatable {
     public var kind: String
     /// `operator`, `store` (a BigCommerce callback), `sync` or `pusher`.
     public var actor: String
+    /// Keys as the daemon recorded them, some camelCase (`importStatusId`): kept unchanged for
+    /// readers of /v1; prefer ``facts``.
     public var detail: [String: String]
+    /// The same facts with snake_case keys (`import_status_id`), like every other key of the
+    /// control API's JSON. Added beside ``detail`` (issue 17); nil from daemons before it existed.
+    public var facts: [String: String]?
 
-    public init(at: Date, kind: String, actor: String, detail: [String: String]) {
+    public init(at: Date, kind: String, actor: String, detail: [String: String], facts: [String: String]? = nil) {
         self.at = at
         self.kind = kind
         self.actor = actor
         self.detail = detail
+        self.facts = facts
     }
 }
 

@@ -70,7 +70,8 @@ public struct ResolutionRules: Sendable, Hashable {
     /// The service code mapped for a store method, if any.
     public func serviceCode(for method: String) -> String? { shippingRules[Self.methodKey(method)] }
 
-    static func methodKey(_ method: String) -> String { method.trimmingCharacters(in: .whitespaces).lowercased() }
+    /// How shipping methods are compared: trimmed, case-insensitive ("Free Shipping" = "free shipping ").
+    public static func methodKey(_ method: String) -> String { method.trimmingCharacters(in: .whitespaces).lowercased() }
 }
 
 /// One line the warehouse picks: a warehouse SKU and quantity, traced to the store line it came from.

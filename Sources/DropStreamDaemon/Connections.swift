@@ -40,6 +40,17 @@ actor Connections {
     private var storesChanged: @Sendable () async -> Void = {}
     /// One pacer per store hash, so every client of a store shares its quota view.
     private var pacers: [StoreHash: RateLimitPacer] = [:]
+    /// Each store's custom status labels ("Ready to pack" for 11), as last read from its
+    /// `/v2/order_statuses`, and when; see ``statusLabels(storeIds:refresh:)``.
+    private var labelCache: [Int64: (labels: [Int: String], readAt: Date)] = [:]
+    /// When reading a store's labels last failed, so a store that cannot be asked is not asked
+    /// again on every `orders list`.
+    private var labelFailures: [Int64: Date] = [:]
+    /// How long read labels are trusted. Merchants rename statuses rarely; a stale label for a
+    /// few minutes costs nothing, a request per ctl call would cost quota.
+    static let labelLifetime: TimeInterval = 600
+    /// How long after a failed read the store is not asked again.
+    static let labelRetryDelay: TimeInterval = 60
 
     init(
         database: any StorageEngine, vault: TokenVault, app: App?, httpClient: HTTPClientHandle,
@@ -110,7 +121,9 @@ actor Connections {
         let store = try await store(named: name)
         var shown = try await detail(store)
         shown.history = try await database.storeEvents(storeId: store.id).map {
-            StoreHistoryEntry(at: $0.at, kind: $0.kind, actor: $0.actor, detail: $0.detail ?? [:])
+            StoreHistoryEntry(
+                at: $0.at, kind: $0.kind, actor: $0.actor, detail: $0.detail ?? [:],
+                facts: ControlAPI.snakeCaseKeys($0.detail ?? [:]))
         }
         return shown
     }
@@ -411,9 +424,11 @@ actor Connections {
         }
         let client = try await client(for: store)
         do {
-            return try await client.orderStatuses().map { status in
+            let statuses = try await client.orderStatuses().map { status in
                 OrderStatusInfo(id: status.id, name: status.name, customLabel: status.customLabel == status.name ? nil : status.customLabel)
             }
+            remember(Self.labels(statuses), storeId: store.id)
+            return statuses
         } catch let error as BigCommerceError {
             if case .unauthorized = error {
                 _ = try? await database.setStoreState(store.id, to: .needsReauthorization, event: StoreEventInput(
@@ -423,6 +438,61 @@ actor Connections {
             }
             throw ControlAPIError.badGateway("could not read the statuses of store '\(store.name)': \(error)")
         }
+    }
+
+    /// The stores' custom status labels by status id (only the statuses a merchant renamed),
+    /// for `orders list` and `orders show` (issue 17).
+    ///
+    /// One request per store at most every ``labelLifetime`` (10 minutes), never one per order:
+    /// labels are kept from the last read (also from `store statuses`, `store set` and the
+    /// wizard, which read the live list anyway). With `refresh` false nothing is fetched (the
+    /// answers to queue writes must not wait for a store). A store that is not authorized, or
+    /// cannot be asked, has no labels (the system name is shown); it is not asked again for
+    /// ``labelRetryDelay``, and a failure never changes the store's state.
+    func statusLabels(storeIds: Set<Int64>, refresh: Bool) async -> [Int64: [Int: String]] {
+        var result: [Int64: [Int: String]] = [:]
+        for id in storeIds {
+            let cached = labelCache[id]
+            let fresh = cached.map { now().timeIntervalSince($0.readAt) < Self.labelLifetime } ?? false
+            let failedLately = labelFailures[id].map { now().timeIntervalSince($0) < Self.labelRetryDelay } ?? false
+            if refresh && !fresh && !failedLately, let labels = await readLabels(storeId: id) {
+                result[id] = labels
+            } else {
+                result[id] = cached?.labels ?? [:]
+            }
+        }
+        return result
+    }
+
+    /// Reads one store's labels into the cache; nil (and a failure noted) when it cannot.
+    private func readLabels(storeId: Int64) async -> [Int: String]? {
+        do {
+            guard let store = try await database.store(id: storeId), store.state == .active || store.state == .paused else {
+                labelFailures[storeId] = now()
+                return nil
+            }
+            let statuses = try await client(for: store).orderStatuses()
+            let labels = Self.labels(statuses.map { OrderStatusInfo(id: $0.id, name: $0.name, customLabel: $0.customLabel) })
+            remember(labels, storeId: storeId)
+            return labels
+        } catch {
+            labelFailures[storeId] = now()
+            logger.debug("could not read the store's status labels; showing system names", metadata: [
+                "store_id": .stringConvertible(storeId), "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func remember(_ labels: [Int: String], storeId: Int64) {
+        labelCache[storeId] = (labels, now())
+        labelFailures[storeId] = nil
+    }
+
+    /// The renamed statuses of a live list: a label equal to the system name is no label.
+    private static func labels(_ statuses: [OrderStatusInfo]) -> [Int: String] {
+        Dictionary(statuses.compactMap { status in
+            status.customLabel.flatMap { $0.isEmpty || $0 == status.name ? nil : (status.id, $0) }
+        }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Every store's pacer view (quota and response counters), for `/metrics`.

@@ -91,16 +91,13 @@ extension ControlRoutes {
             rules[id] = try await database.resolutionRules(storeId: id, unmappedShipping: queue.unmappedShipping)
         }
         return ClaimResponse(worker: worker, orders: claimed.map { order in
-            let resolution = SKUResolver.resolve(order.payload, rules: rules[order.storeId] ?? ResolutionRules(unmappedShipping: queue.unmappedShipping))
+            let pick = FulfillmentWire.warehousePick(order.payload, rules: rules[order.storeId] ?? ResolutionRules(unmappedShipping: queue.unmappedShipping))
             return ClaimedOrder(
                 id: order.id, store: names[order.storeId] ?? "#\(order.storeId)", storeOrderId: order.externalOrderId,
                 claimedBy: worker, leaseExpiresAt: order.leaseExpiresAt ?? Date(),
                 shipTo: order.payload.shippingAddress.map(FulfillmentWire.address), shippingMethod: order.payload.shippingMethod,
                 lines: order.payload.lines.filter(\.isPhysical).map { FulfillmentWire.line($0, shipped: 0) },
-                customerMessage: order.payload.customerMessage, serviceCode: resolution.serviceCode,
-                warehouseLines: resolution.lines.map {
-                    WarehouseLineInfo(lineId: $0.lineID, sku: $0.storeSKU, warehouseSku: $0.warehouseSKU, quantity: $0.quantity)
-                })
+                customerMessage: order.payload.customerMessage, serviceCode: pick.serviceCode, warehouseLines: pick.lines)
         })
     }
 
@@ -142,7 +139,11 @@ extension ControlRoutes {
         let orders = try await databaseCall { try await database.orders(store: storeId, state: state, since: since, limit: limit) }
         let shipments = try await database.shipments(forOrders: orders.map(\.id))
         let names = try await storeNames()
-        return OrderListResponse(orders: orders.map { FulfillmentWire.summary($0, storeName: names[$0.storeId], shipments: shipments[$0.id] ?? []) })
+        // The stores' own labels: cached, at most one request per store every few minutes.
+        let labels = await connections.statusLabels(storeIds: Set(orders.map(\.storeId)), refresh: true)
+        return OrderListResponse(orders: orders.map {
+            FulfillmentWire.summary($0, storeName: names[$0.storeId], shipments: shipments[$0.id] ?? [], labels: labels[$0.storeId] ?? [:])
+        })
     }
 
     func orderDetail(_ id: Int64) async throws -> OrderDetail {
@@ -151,16 +152,27 @@ extension ControlRoutes {
         let events = try await database.events(forOrder: id)
         let shipped = FulfillmentWire.shippedQuantities(shipments)
         let names = try await storeNames()
+        let labels = await connections.statusLabels(storeIds: [order.storeId], refresh: true)
+        // What a claim would hand the warehouse now: the same resolution as `claim`, same rules.
+        let rules = try await database.resolutionRules(storeId: order.storeId, unmappedShipping: queue.unmappedShipping)
+        let pick = FulfillmentWire.warehousePick(order.payload, rules: rules)
+        let importedAt = events.first { $0.kind == .imported }?.at ?? order.createdAt
+        let changes = FulfillmentWire.ruleChanges(
+            for: order.payload, since: importedAt,
+            skuRules: try await database.skuRules(storeId: order.storeId),
+            shippingRules: try await database.shippingRules(storeId: order.storeId))
         return OrderDetail(
-            order: FulfillmentWire.summary(order, storeName: names[order.storeId], shipments: shipments),
+            order: FulfillmentWire.summary(order, storeName: names[order.storeId], shipments: shipments, labels: labels[order.storeId] ?? [:]),
             shipTo: order.payload.shippingAddress.map(FulfillmentWire.address),
             shippingMethod: order.payload.shippingMethod, customerMessage: order.payload.customerMessage,
             lines: order.payload.lines.map { FulfillmentWire.line($0, shipped: shipped[$0.lineID] ?? 0) },
             shipments: shipments.map(FulfillmentWire.shipment),
             events: events.map { event in
                 OrderEventInfo(at: event.at, kind: event.kind.rawValue, fromState: event.fromState?.rawValue,
-                               toState: event.toState?.rawValue, actor: event.actor.rawValue, detail: event.detail ?? [:])
-            })
+                               toState: event.toState?.rawValue, actor: event.actor.rawValue, detail: event.detail ?? [:],
+                               facts: ControlAPI.snakeCaseKeys(event.detail ?? [:]))
+            },
+            warehouseLines: pick.lines, serviceCode: pick.serviceCode, rulesChangedSinceImport: changes)
     }
 
     func ship(_ id: Int64, _ body: ShipRequest, operatorActor: EventActor) async throws -> ShipResponse {
@@ -185,9 +197,12 @@ extension ControlRoutes {
         }
         let shipments = try await database.shipments(forOrder: id)
         let names = try await storeNames()
+        // A worker's ship call never waits for the store: labels only from the cache.
+        let labels = await connections.statusLabels(storeIds: [result.order.storeId], refresh: false)
         return ShipResponse(
             shipment: FulfillmentWire.shipment(result.shipment),
-            order: FulfillmentWire.summary(result.order, storeName: names[result.order.storeId], shipments: shipments),
+            order: FulfillmentWire.summary(
+                result.order, storeName: names[result.order.storeId], shipments: shipments, labels: labels[result.order.storeId] ?? [:]),
             created: result.created)
     }
 
@@ -196,7 +211,9 @@ extension ControlRoutes {
     private func summary(_ id: Int64) async throws -> OrderSummary {
         guard let order = try await database.order(id: id) else { throw ControlAPIError.notFound("no order with id \(id)") }
         let names = try await storeNames()
-        return FulfillmentWire.summary(order, storeName: names[order.storeId], shipments: try await database.shipments(forOrder: id))
+        let labels = await connections.statusLabels(storeIds: [order.storeId], refresh: false)
+        return FulfillmentWire.summary(
+            order, storeName: names[order.storeId], shipments: try await database.shipments(forOrder: id), labels: labels[order.storeId] ?? [:])
     }
 
     private func storeNames() async throws -> [Int64: String] {
@@ -255,7 +272,10 @@ extension ControlRoutes {
 
 /// Database records → control API wire types.
 enum FulfillmentWire {
-    static func summary(_ order: FulfillmentOrderRecord, storeName: String?, shipments: [ShipmentRecord]) -> OrderSummary {
+    /// - Parameter labels: the store's custom status labels by id (``Connections/statusLabels(storeIds:refresh:)``).
+    static func summary(
+        _ order: FulfillmentOrderRecord, storeName: String?, shipments: [ShipmentRecord], labels: [Int: String] = [:]
+    ) -> OrderSummary {
         let physical = order.payload.lines.filter(\.isPhysical)
         let shipped = shippedQuantities(shipments)
         return OrderSummary(
@@ -265,7 +285,33 @@ enum FulfillmentWire {
             changedAfterClaim: order.changedAfterClaim, cancelledInStore: order.cancelledInStore,
             quantity: physical.map(\.quantity).reduce(0, +),
             quantityShipped: physical.map { min($0.quantity, shipped[$0.lineID] ?? 0) }.reduce(0, +),
-            createdAt: order.createdAt, updatedAt: order.updatedAt)
+            createdAt: order.createdAt, updatedAt: order.updatedAt, storeStatusLabel: labels[order.storeStatusId])
+    }
+
+    /// What the warehouse picks for an order and under which service code, with `rules`: the
+    /// one resolution both `queue claim` and `orders show` use, so the two never disagree.
+    static func warehousePick(_ payload: OrderPayload, rules: ResolutionRules) -> (lines: [WarehouseLineInfo], serviceCode: String?) {
+        let resolution = SKUResolver.resolve(payload, rules: rules)
+        return (
+            resolution.lines.map { WarehouseLineInfo(lineId: $0.lineID, sku: $0.storeSKU, warehouseSku: $0.warehouseSKU, quantity: $0.quantity) },
+            resolution.serviceCode)
+    }
+
+    /// The rules for `payload`'s physical SKUs and its shipping method that were set after
+    /// `importedAt`, oldest first. A removed rule leaves no row, so it cannot be listed here.
+    static func ruleChanges(
+        for payload: OrderPayload, since importedAt: Date, skuRules: [SKURuleRecord], shippingRules: [ShippingRuleRecord]
+    ) -> [RuleChangeInfo] {
+        let skus = Set(payload.lines.filter(\.isPhysical).compactMap(\.sku))
+        var changes = skuRules.filter { skus.contains($0.storeSku) && $0.updatedAt > importedAt }
+            .map { RuleChangeInfo(kind: "sku", key: $0.storeSku, changedAt: $0.updatedAt) }
+        if let method = payload.shippingMethod {
+            let key = ResolutionRules.methodKey(method)
+            changes += shippingRules
+                .filter { ResolutionRules.methodKey($0.storeMethod) == key && $0.updatedAt > importedAt }
+                .map { RuleChangeInfo(kind: "shipping", key: $0.storeMethod, changedAt: $0.updatedAt) }
+        }
+        return changes.sorted { $0.changedAt < $1.changedAt }
     }
 
     static func shippedQuantities(_ shipments: [ShipmentRecord]) -> [String: Int] {

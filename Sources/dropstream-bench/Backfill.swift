@@ -17,24 +17,24 @@ struct Backfill: BenchScenario {
         commandName: "backfill",
         abstract: "Backfill orders/s and API requests per imported order through the real sync engine.",
         discussion: """
-            Starts an in-process sandbox on 127.0.0.1 with one store holding --orders orders, all
-            in Awaiting Fulfillment (11), and an in-process dropstreamd (buildDaemon, as the
-            binary does) on a fresh SQLite file in a temporary directory, the store connected with
-            a TokenVault-sealed token. The daemon's scheduler runs the store's first (full) pass;
-            the figures come from that pass's syncRun row (wall time) and the sandbox's request
+            Starts an in-process sandbox on 127.0.0.1 with one store holding --orders orders, all \
+            in Awaiting Fulfillment (11), and an in-process dropstreamd (buildDaemon, as the \
+            binary does) on a fresh SQLite file in a temporary directory, the store connected with \
+            a TokenVault-sealed token. The daemon's scheduler runs the store's first (full) pass; \
+            the figures come from that pass's syncRun row (wall time) and the sandbox's request \
             counters (requests, 429s).
 
-            Default: rate limiting off, and the store advertises a quota of 1,000,000 requests per
-            window in its X-Rate-Limit-* headers (the client paces itself by those headers, so
-            advertising 150 would pace a 100,000-order backfill to ~1,250 orders/s and measure the
-            quota, not the engine). --quota: the Standard plan's quota, 150 requests per
-            --window (default 30 s, as BigCommerce), on --orders (use 20000). With line items
-            embedded that is 81 listing requests + /v2/time, which fits in one window, so the
-            quota does not bind and the run takes seconds; when it does bind (more requests per
-            order, or a smaller --quota-requests) the pacer waits for window resets and the run
+            Default: rate limiting off, and the store advertises a quota of 1,000,000 requests per \
+            window in its X-Rate-Limit-* headers (the client paces itself by those headers, so \
+            advertising 150 would pace a 100,000-order backfill to ~1,250 orders/s and measure the \
+            quota, not the engine). --quota: the Standard plan's quota, 150 requests per \
+            --window (default 30 s, as BigCommerce), on --orders (use 20000). With line items \
+            embedded that is 81 listing requests + /v2/time, which fits in one window, so the \
+            quota does not bind and the run takes seconds; when it does bind (more requests per \
+            order, or a smaller --quota-requests) the pacer waits for window resets and the run \
             takes minutes of real time — a shorter --window scales that wait down.
 
-            Prints a human summary, then one JSON line. Peak RSS is the whole process's VmHWM
+            Prints a human summary, then one JSON line. Peak RSS is the whole process's VmHWM \
             (/proc/self/status): the sandbox's copy of the orders included.
             """)
 

@@ -11,11 +11,11 @@ struct SandboxServe: BenchScenario {
         commandName: "sandbox-serve",
         abstract: "Orders per second the BigCommerce sandbox serves as 250-order pages with line items.",
         discussion: """
-            Starts an in-process sandbox on 127.0.0.1 (rate limiting off), seeds one store with --orders
-            orders in Awaiting Fulfillment, then --connections concurrent clients page through
-            GET /stores/{hash}/v2/orders?status_id=11&sort=id:asc&limit=250&include=consignments.line_items&consignment_structure=object
-            reading every body completely. Each round fetches every page once; the figure is
-            orders served / wall time, best and median over --rounds. With --url, measures an
+            Starts an in-process sandbox on 127.0.0.1 (rate limiting off), seeds one store with --orders \
+            orders in Awaiting Fulfillment, then --connections concurrent clients page through \
+            GET /stores/{hash}/v2/orders?status_id=11&sort=id:asc&limit=250&include=consignments.line_items&consignment_structure=object \
+            reading every body completely. Each round fetches every page once; the figure is \
+            orders served / wall time, best and median over --rounds. With --url, measures an \
             already running sandbox instead (give --store and --token).
             """)
 

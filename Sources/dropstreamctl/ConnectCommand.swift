@@ -9,13 +9,13 @@ struct ConnectCommand: AsyncParsableCommand {
         abstract: "Connect a store step by step (interactive wizard).",
         discussion: """
             Follows the Add Connection steps:
-              1. Store Setup: the store's name, platform and store hash (or paste the API path,
-                 e.g. https://api.bigcommerce.com/stores/abcde/v3/).
-              2. Authorize: prints the URL the store owner opens; waits, showing progress,
-                 until they have confirmed the app in BigCommerce.
-              3. Import Settings: lists the store's own order statuses with their custom labels
-                 and asks which one to import (default: Awaiting Fulfillment, 11); answer with
-                 the id, the name or the label.
+              1. Store Setup: the store's name, platform and store hash (or paste the API \
+            path, e.g. https://api.bigcommerce.com/stores/abcde/v3/).
+              2. Authorize: prints the URL the store owner opens; waits, showing progress, \
+            until they have confirmed the app in BigCommerce.
+              3. Import Settings: lists the store's own order statuses with their custom \
+            labels and asks which one to import (default: Awaiting Fulfillment, 11); answer \
+            with the id, the name or the label.
             Then it says what to do next.
 
             It needs a terminal. Scripts use the same steps as commands:

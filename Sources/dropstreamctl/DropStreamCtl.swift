@@ -9,13 +9,15 @@ struct DropStreamCtl: AsyncParsableCommand {
         commandName: "dropstreamctl",
         abstract: "Control a running dropstreamd over its control socket.",
         discussion: """
-            Every command talks to dropstreamd over its Unix socket: by default
-            $DROPSTREAM_SOCKET, else /run/dropstream/control.sock when it exists (root and
-            members of the 'dropstream' group may use it; changes are recorded in the history
-            as operator:UID), else the per-user socket
+            Every command talks to dropstreamd over its Unix socket: by default \
+            $DROPSTREAM_SOCKET, else /run/dropstream/control.sock when it exists (root and \
+            members of the 'dropstream' group may use it; changes are recorded in the history \
+            as operator:UID), else the per-user socket \
             $XDG_RUNTIME_DIR/dropstream/control.sock that an unprivileged 'dropstreamd' uses.
 
-            Output is a human table by default; --json prints one JSON document for scripts.
+            Output is a human table by default; --json prints one JSON document for scripts. \
+            --socket and --json may come before the subcommand or after it \
+            (dropstreamctl --json store list, dropstreamctl store list --json).
 
             Exit status:
               0   success
@@ -23,13 +25,22 @@ struct DropStreamCtl: AsyncParsableCommand {
               64  the command line is wrong
               69  dropstreamd is not running (nothing listens on the socket)
               76  the daemon's answer could not be read (version mismatch?)
-              77  permission denied: the socket's mode keeps this user out, or the daemon
-                  refused the caller (only root, the daemon's user and members of the control
-                  group, 'dropstream' by default, may use it; join the group or use sudo)
+              77  permission denied (see below)
+
+            Exit status 77 means the socket's mode keeps this user out, or the daemon refused \
+            the caller: only root, the daemon's user and members of the control group \
+            ('dropstream' by default) may use it; join the group or use sudo.
             """,
         version: DropStreamVersion.current,
         subcommands: [StatusCommand.self, ConnectCommand.self, StoreCommand.self, QueueCommand.self, OrdersCommand.self, ShipmentsCommand.self, SkusCommand.self, ShippingCommand.self, CatalogCommand.self]
     )
+
+    /// `--socket` and `--json` before the subcommand (`dropstreamctl --json store list`), the
+    /// convention of `systemctl --user ...` and `tailscale --socket=...`. There is one
+    /// definition: ArgumentParser parses the root's options out of the whole command line,
+    /// before or after the subcommand, and hands the decoded group to every subcommand that
+    /// declares `@OptionGroup var global: GlobalOptions`, so both spellings mean the same.
+    @OptionGroup var global: GlobalOptions
 }
 
 /// Options every command shares.

@@ -23,7 +23,12 @@ struct OrdersListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List orders, newest first.",
-        discussion: "With --json, prints the control API's GET /v1/orders response unchanged."
+        discussion: """
+            STORE STATUS is the store's own label when the merchant renamed the status (\
+            "Ready to pack" for Awaiting Fulfillment); --json has both, store_status (the \
+            system name) and store_status_label. With --json, prints the control API's GET \
+            /v1/orders response unchanged.
+            """
     )
 
     @Option(name: .long, help: ArgumentHelp("Only this store's orders.", valueName: "store"))
@@ -70,7 +75,7 @@ struct OrdersListCommand: AsyncParsableCommand {
         if global.json { return try JSONOutput.print(response) }
         guard !response.orders.isEmpty else { return print("No orders.") }
         let rows = response.orders.map { order in
-            [String(order.id), order.store, order.storeOrderId, order.state, order.storeStatus,
+            [String(order.id), order.store, order.storeOrderId, order.state, OrderText.storeStatus(order),
              "\(order.quantityShipped)/\(order.quantity)", OrderText.time(order.updatedAt), OrderText.note(order)]
         }
         print(TextTable.render(["ID", "STORE", "ORDER", "STATE", "STORE STATUS", "SHIPPED", "UPDATED", "NOTE"], rows))
@@ -80,8 +85,14 @@ struct OrdersListCommand: AsyncParsableCommand {
 struct OrdersShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one order: lines, address, store status, shipments and its full history.",
+        abstract: "Show one order: lines, warehouse lines, address, store status, shipments and its full history.",
         discussion: """
+            The store status is shown with the store's own label when the merchant renamed it \
+            ("Ready to pack (Awaiting Fulfillment, 11)"). The warehouse lines are what 'queue \
+            claim' returns for the order now: the store's lines after the SKU rules (mapped, kits \
+            expanded, ignored lines dropped) and the service code its shipping method maps to. A \
+            SKU or shipping rule set after the order was imported is named.
+
             The history lists every event with who caused it: sync (the store), worker:NAME, \
             operator, rescuer (an expired lease) or pusher (delivering shipments to the store). \
             With --json, prints the control API's GET /v1/orders/{id} response unchanged.
@@ -322,12 +333,42 @@ enum OrderText {
         return TextTable.render(["LINE", "SKU", "QTY"] + (shipped ? ["SHIPPED"] : []) + ["NAME"], rows, indent: 2)
     }
 
+    /// The status as the merchant sees it: the store's label when it renamed the status.
+    static func storeStatus(_ order: OrderSummary) -> String {
+        order.storeStatusLabel ?? order.storeStatus
+    }
+
+    /// What the warehouse picks (`queue claim`'s warehouse lines and service code), and the rules
+    /// that changed since the order was imported.
+    static func warehouseSection(
+        _ lines: [WarehouseLineInfo], serviceCode: String?, changes: [RuleChangeInfo],
+        title: String = "WAREHOUSE LINES (after SKU rules, as 'queue claim' returns them now)"
+    ) -> [String] {
+        var out = [title]
+        if lines.isEmpty {
+            out.append("  (none: nothing to pick)")
+        } else {
+            out.append(TextTable.render(
+                ["LINE", "SKU", "WAREHOUSE SKU", "QTY"],
+                lines.map { [$0.lineId, $0.sku, $0.warehouseSku, String($0.quantity)] }, indent: 2))
+        }
+        out.append("Service code: \(serviceCode ?? "- (no shipping rule; the warehouse sees the store's method)")")
+        if !changes.isEmpty {
+            let list = changes.map { "\($0.kind == "sku" ? "SKU" : "shipping") rule '\($0.key)' at \(time($0.changedAt))" }
+            out.append("Rules changed since the order was imported: \(list.joined(separator: ", ")); the lines above use the rules in force now.")
+        }
+        return out
+    }
+
     static func claimed(_ order: ClaimedOrder) -> String {
         var out = ["Order \(order.id)  store \(order.store) #\(order.storeOrderId)  lease until \(time(order.leaseExpiresAt))"]
         out.append("  Ship to:  " + address(order.shipTo).joined(separator: "\n            "))
         out.append("  Method:   \(order.shippingMethod ?? "-")")
         if let message = order.customerMessage, !message.isEmpty { out.append("  Message:  \(message)") }
         out.append(lineTable(order.lines, shipped: false))
+        if let warehouse = order.warehouseLines {
+            out.append(contentsOf: warehouseSection(warehouse, serviceCode: order.serviceCode, changes: [], title: "Warehouse lines (after SKU rules):").map { "  " + $0 })
+        }
         return out.joined(separator: "\n")
     }
 
@@ -335,13 +376,18 @@ enum OrderText {
         let order = detail.order
         var out = ["Order \(order.id)  store \(order.store) #\(order.storeOrderId)"]
         out.append("State:        \(order.state)" + (note(order).isEmpty ? "" : "  (\(note(order)))"))
-        out.append("Store status: \(order.storeStatus) (\(order.storeStatusId))")
+        out.append("Store status: " + (order.storeStatusLabel.map { "\($0) (\(order.storeStatus), \(order.storeStatusId))" }
+            ?? "\(order.storeStatus) (\(order.storeStatusId))"))
         out.append("Ship to:      " + address(detail.shipTo).joined(separator: "\n              "))
         out.append("Method:       \(detail.shippingMethod ?? "-")")
         if let message = detail.customerMessage, !message.isEmpty { out.append("Message:      \(message)") }
         out.append("")
         out.append("LINES")
         out.append(lineTable(detail.lines, shipped: true))
+        if let warehouse = detail.warehouseLines {
+            out.append("")
+            out.append(contentsOf: warehouseSection(warehouse, serviceCode: detail.serviceCode, changes: detail.rulesChangedSinceImport ?? []))
+        }
         out.append("")
         out.append("SHIPMENTS")
         if detail.shipments.isEmpty {
@@ -360,7 +406,7 @@ enum OrderText {
             ["AT", "EVENT", "STATE", "BY", "DETAIL"],
             detail.events.map { e in
                 let transition = e.toState.map { to in "\(e.fromState ?? "-") → \(to)" } ?? ""
-                let facts = e.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let facts = (e.facts ?? e.detail).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 return [time(e.at), e.kind, transition, e.actor, facts]
             }, indent: 2))
         return out.joined(separator: "\n")

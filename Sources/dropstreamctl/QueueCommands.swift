@@ -24,7 +24,9 @@ struct QueueClaimCommand: AsyncParsableCommand {
         discussion: """
             Prints each claimed order with its DropStream id (what 'orders ship ID' takes), the \
             store's order number, the ship-to address, the shipping method, the lines (line id, \
-            SKU, quantity) and the customer's message. Prints nothing to claim when the queue is \
+            SKU, quantity), the warehouse lines after the store's SKU rules with the service \
+            code, and the customer's message ('orders show ID' shows the same warehouse lines \
+            before a claim). Prints nothing to claim when the queue is \
             empty (exit status 0). With --json, prints the control API's POST /v1/queue/claim \
             response unchanged.
             """

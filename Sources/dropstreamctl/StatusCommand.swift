@@ -7,8 +7,8 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show the daemon's health, database and counts of stores and orders.",
         discussion: """
-            Shows the version, process id and uptime, whether the health monitor sees progress
-            (the same verdict that gates systemd's watchdog pings) and why not, the database
+            Shows the version, process id and uptime, whether the health monitor sees progress \
+            (the same verdict that gates systemd's watchdog pings) and why not, the database \
             file, its size and schema version, and how many stores and orders are in each state.
 
             With --json, prints the control API's GET /v1/status response unchanged.

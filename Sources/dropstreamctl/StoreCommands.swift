@@ -8,14 +8,14 @@ struct StoreCommand: AsyncParsableCommand {
         commandName: "store",
         abstract: "Add, authorize, inspect, change and remove store connections.",
         discussion: """
-            A store is added with 'store add' (it is then awaiting authorization), connected
-            with 'store authorize' (the store owner confirms the app in BigCommerce), and from
-            then on polled for orders in its Order Import Status. 'dropstreamctl connect' walks
+            A store is added with 'store add' (it is then awaiting authorization), connected \
+            with 'store authorize' (the store owner confirms the app in BigCommerce), and from \
+            then on polled for orders in its Order Import Status. 'dropstreamctl connect' walks \
             through the same steps interactively.
 
             Stores are named by the name given to 'store add' (case-insensitive).
 
-            Exit status: as for dropstreamctl (0 success, 1 refused or failed, 64 command line,
+            Exit status: as for dropstreamctl (0 success, 1 refused or failed, 64 command line, \
             69 daemon not running, 76 unreadable answer, 77 permission denied).
             """,
         subcommands: [
@@ -40,13 +40,13 @@ struct StoreAddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Add a store; it waits for authorization.",
         discussion: """
-            The wizard's Store Setup step. The store is created in the state
-            awaiting_authorization; nothing is fetched from it until 'dropstreamctl store
+            The wizard's Store Setup step. The store is created in the state \
+            awaiting_authorization; nothing is fetched from it until 'dropstreamctl store \
             authorize NAME' has been completed by the store owner.
 
-            Give the store hash with --store-hash (abcde) or paste the whole API path with
-            --api-path (https://api.bigcommerce.com/stores/abcde/v3/); the hash is the segment
-            after /stores/. A malformed hash, a name or hash already in use, or an unknown import
+            Give the store hash with --store-hash (abcde) or paste the whole API path with \
+            --api-path (https://api.bigcommerce.com/stores/abcde/v3/); the hash is the segment \
+            after /stores/. A malformed hash, a name or hash already in use, or an unknown import \
             status is refused and nothing is written.
 
             With --json, prints the new store as the control API's StoreDetail.
@@ -98,8 +98,8 @@ struct StoreListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "List every store with its state, import status and orders.",
         discussion: """
-            One line per store: name, platform, store hash, state (awaiting_authorization,
-            active, paused, needs_reauthorization, disconnected), Order Import Status and the
+            One line per store: name, platform, store hash, state (awaiting_authorization, \
+            active, paused, needs_reauthorization, disconnected), Order Import Status and the \
             number of orders ready and held in the queue.
 
             With --json, prints the control API's GET /v1/stores response.
@@ -126,11 +126,11 @@ struct StoreShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Show one store's settings, state and order counts.",
         discussion: """
-            Shows the platform and hash, the state and what to do about it, the Order Import
-            Status, the claim status (set in the store when an order is claimed, or off), the
-            poll interval, whether the daemon holds a token (never the token itself),
-            the store's orders by queue state, the sync engine's view (last pass: time, duration,
-            orders seen/new/updated/cancelled, requests used, quota left; next pass; last error)
+            Shows the platform and hash, the state and what to do about it, the Order Import \
+            Status, the claim status (set in the store when an order is claimed, or off), the \
+            poll interval, whether the daemon holds a token (never the token itself), \
+            the store's orders by queue state, the sync engine's view (last pass: time, duration, \
+            orders seen/new/updated/cancelled, requests used, quota left; next pass; last error) \
             and the store's connection history.
 
             With --json, prints the control API's StoreDetail with its `sync` field filled.
@@ -160,20 +160,20 @@ struct StoreSetCommand: AsyncParsableCommand {
         commandName: "set",
         abstract: "Change a store's Order Import Status, claim status or poll interval.",
         discussion: """
-            --import-status accepts a status id (11), a system name ("Awaiting Fulfillment") or
-            the store's own custom label ("Ready to pack"); it is checked against the store's live
-            order statuses (see 'store statuses NAME'), so a custom label needs an authorized
+            --import-status accepts a status id (11), a system name ("Awaiting Fulfillment") or \
+            the store's own custom label ("Ready to pack"); it is checked against the store's live \
+            order statuses (see 'store statuses NAME'), so a custom label needs an authorized \
             store. An unknown status is refused with the list of valid choices.
 
-            --claim-status is the status the daemon sets in the store when a worker claims one
-            of its orders (new stores get queue.claim_status, by default 9 Awaiting Shipment),
-            given the same way, or 'off' to leave the store's status alone. It must be an open
-            status (not Incomplete, Shipped, Partially Shipped, Completed, Cancelled, Refunded,
-            Partially Refunded or Declined) and differ from the import status. A flipped order
-            that is released, held or whose lease expires gets the import status back. Nothing
+            --claim-status is the status the daemon sets in the store when a worker claims one \
+            of its orders (new stores get queue.claim_status, by default 9 Awaiting Shipment), \
+            given the same way, or 'off' to leave the store's status alone. It must be an open \
+            status (not Incomplete, Shipped, Partially Shipped, Completed, Cancelled, Refunded, \
+            Partially Refunded or Declined) and differ from the import status. A flipped order \
+            that is released, held or whose lease expires gets the import status back. Nothing \
             is written when any value is refused.
 
-            --poll-interval takes a duration such as 30s, 5m or 1h (a bare number is seconds);
+            --poll-interval takes a duration such as 30s, 5m or 1h (a bare number is seconds); \
             0 returns to the daemon's configured default.
 
             With --json, prints the updated StoreDetail.
@@ -247,7 +247,7 @@ struct StoreResumeCommand: AsyncParsableCommand {
         commandName: "resume",
         abstract: "Resume polling a paused store.",
         discussion: """
-            Only a paused store can be resumed; a store that needs re-authorization is repaired
+            Only a paused store can be resumed; a store that needs re-authorization is repaired \
             with 'store authorize' instead. With --json, prints the StoreDetail.
             """
     )
@@ -273,13 +273,13 @@ struct StoreRemoveCommand: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Disconnect a store, or delete it with its orders (--purge).",
         discussion: """
-            Without --purge the store is disconnected: its token is deleted and polling stops,
-            but the store, its orders and their history are kept (authorize it again to
-            reconnect). With --purge the store and everything that belongs to it are deleted;
-            the daemon refuses while orders are still ready, held or claimed, or shipments are
+            Without --purge the store is disconnected: its token is deleted and polling stops, \
+            but the store, its orders and their history are kept (authorize it again to \
+            reconnect). With --purge the store and everything that belongs to it are deleted; \
+            the daemon refuses while orders are still ready, held or claimed, or shipments are \
             not yet delivered to the store, unless --force is given as well.
 
-            Asks for confirmation on a terminal; --yes skips the question. Without a terminal
+            Asks for confirmation on a terminal; --yes skips the question. Without a terminal \
             --yes is required, so a script cannot remove a store by accident.
 
             With --json, prints the control API's RemoveStoreResponse.
@@ -339,20 +339,20 @@ struct StoreAuthorizeCommand: AsyncParsableCommand {
         commandName: "authorize",
         abstract: "Start (or repeat) the OAuth authorization of a store.",
         discussion: """
-            Opens an authorization window in the daemon and prints the URL the store owner opens
-            in a browser: they sign in to BigCommerce and click Confirm, and BigCommerce sends
-            the browser back to the daemon's auth callback URL (also printed: it must be the
-            app's registered Auth Callback URL). The daemon then exchanges the code for a token,
+            Opens an authorization window in the daemon and prints the URL the store owner opens \
+            in a browser: they sign in to BigCommerce and click Confirm, and BigCommerce sends \
+            the browser back to the daemon's auth callback URL (also printed: it must be the \
+            app's registered Auth Callback URL). The daemon then exchanges the code for a token, \
             stores it encrypted, and the store becomes active.
 
-            Works for a new store (awaiting_authorization), one whose token stopped working
+            Works for a new store (awaiting_authorization), one whose token stopped working \
             (needs_reauthorization) and a disconnected one.
 
-            --wait keeps watching until the callback completes or the window closes, printing
-            progress. A refused callback (forged, replayed, or a code BigCommerce did not accept)
-            is shown but does not end the wait: the window stays open, so the store owner's own
-            confirmation can still succeed. It exits 1 with the reason (the last refusal, if
-            any) when the window closes or --timeout passes. --timeout (e.g. 90s, 10m) defaults
+            --wait keeps watching until the callback completes or the window closes, printing \
+            progress. A refused callback (forged, replayed, or a code BigCommerce did not accept) \
+            is shown but does not end the wait: the window stays open, so the store owner's own \
+            confirmation can still succeed. It exits 1 with the reason (the last refusal, if \
+            any) when the window closes or --timeout passes. --timeout (e.g. 90s, 10m) defaults \
             to the window's length (the daemon's authorization.window).
 
             With --json, prints {"authorization": AuthorizationStartResponse, "progress":
@@ -474,11 +474,11 @@ struct StoreStatusesCommand: AsyncParsableCommand {
         commandName: "statuses",
         abstract: "List a store's live order statuses with its custom labels.",
         discussion: """
-            Asks the store (GET /v2/order_statuses) for its statuses: id, system name and the
-            merchant's custom label. The current Order Import Status is marked with '*'. Any of
+            Asks the store (GET /v2/order_statuses) for its statuses: id, system name and the \
+            merchant's custom label. The current Order Import Status is marked with '*'. Any of \
             the three columns can be given to 'store set NAME --import-status'.
 
-            Needs an authorized store. If the store refuses the daemon's token (401), the store
+            Needs an authorized store. If the store refuses the daemon's token (401), the store \
             becomes needs_reauthorization and this command says to run 'store authorize'.
 
             With --json, prints the control API's OrderStatusListResponse.
@@ -558,7 +558,7 @@ enum StoreTable {
             lines.append("HISTORY")
             lines.append(TextTable.render(["AT", "EVENT", "BY", "DETAIL"], history.map { entry in
                 [AuthorizationText.time(entry.at), entry.kind, entry.actor,
-                 entry.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
+                 (entry.facts ?? entry.detail).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
             }, indent: 2))
         }
         return lines.joined(separator: "\n")

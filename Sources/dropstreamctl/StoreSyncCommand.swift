@@ -9,13 +9,13 @@ struct StoreSyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Sync a store now instead of waiting for its next pass.",
         discussion: """
-            Asks dropstreamd to run a sync pass of the store right away. By default the pass is
-            incremental (orders modified since the last pass, minus the configured overlap);
-            --full lists every order in the store's Order Import Status and re-checks queued
+            Asks dropstreamd to run a sync pass of the store right away. By default the pass is \
+            incremental (orders modified since the last pass, minus the configured overlap); \
+            --full lists every order in the store's Order Import Status and re-checks queued \
             orders that are no longer in it.
 
-            Without --wait the pass is scheduled and the command returns at once. With --wait
-            it prints the pass's result: orders seen, new, updated, cancelled and held, API
+            Without --wait the pass is scheduled and the command returns at once. With --wait \
+            it prints the pass's result: orders seen, new, updated, cancelled and held, API \
             requests used and quota left, or the error. A pass that fails exits 1.
 
             With --json, prints the control API's POST /v1/stores/{name}/sync response.

@@ -12,21 +12,21 @@ struct DropStreamDaemonCommand: AsyncParsableCommand {
         commandName: "dropstreamd",
         abstract: "The DropStream order-sync daemon: pulls store orders into a fulfillment queue.",
         discussion: """
-            Runs in the foreground; under systemd use the dropstreamd.service unit (Type=notify).
+            Runs in the foreground; under systemd use the dropstreamd.service unit (Type=notify). \
             Control it with dropstreamctl over the control socket.
 
-            Configuration is layered: command-line flags, then DROPSTREAM_* environment
-            variables, then the YAML file, then built-in defaults. Every key is documented in
-            /etc/dropstream/dropstreamd.yaml and in the README. Under systemd the daemon honours
-            $STATE_DIRECTORY, $RUNTIME_DIRECTORY, $CONFIGURATION_DIRECTORY and
+            Configuration is layered: command-line flags, then DROPSTREAM_* environment \
+            variables, then the YAML file, then built-in defaults. Every key is documented in \
+            /etc/dropstream/dropstreamd.yaml and in the README. Under systemd the daemon honours \
+            $STATE_DIRECTORY, $RUNTIME_DIRECTORY, $CONFIGURATION_DIRECTORY and \
             $CREDENTIALS_DIRECTORY.
 
-            Signals: SIGTERM or SIGINT shut down gracefully; SIGHUP reloads the configuration
+            Signals: SIGTERM or SIGINT shut down gracefully; SIGHUP reloads the configuration \
             (a bad file is refused and the running configuration stays).
 
-            Exit status: 0 after a clean shutdown; 1 on a runtime failure; 65 when the
-            database belongs to a newer dropstreamd or cannot be opened; 73 when the state
-            directory cannot be created; 75 when another dropstreamd already holds the state
+            Exit status: 0 after a clean shutdown; 1 on a runtime failure; 65 when the \
+            database belongs to a newer dropstreamd or cannot be opened; 73 when the state \
+            directory cannot be created; 75 when another dropstreamd already holds the state \
             directory or the socket; 78 (EX_CONFIG) for an invalid configuration, naming the key.
             """,
         version: DaemonVersion.current

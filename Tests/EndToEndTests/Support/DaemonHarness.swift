@@ -59,7 +59,7 @@ final class DaemonHarness: @unchecked Sendable {
         return process
     }
 
-    /// Runs `dropstreamctl ARGS --socket <ours>` (options go after the subcommand).
+    /// Runs `dropstreamctl ARGS --socket <ours>` (GlobalOptionsTests checks the other order).
     func ctl(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         try await SpawnedProcess.run(BuiltProducts.executable("dropstreamctl"), arguments + ["--socket", socketPath])
     }
