@@ -36,35 +36,8 @@ extension SQLiteStorage {
             guard order.state == .claimed else {
                 throw StorageError.invalidTransition(orderID: orderId, from: order.state, operation: "shipped")
             }
-            var left = try Self.quantitiesLeftToShip(db, order)
-            let wanted: [ShipmentItem]
-            if let items {
-                wanted = items
-            } else {
-                wanted = order.payload.lines.compactMap { line in
-                    let quantity = left[line.lineID] ?? 0
-                    return quantity > 0 ? ShipmentItem(lineID: line.lineID, quantity: quantity) : nil
-                }
-                guard !wanted.isEmpty else {
-                    throw StorageError.invalidArgument("Order \(orderId) has nothing left to ship.")
-                }
-            }
-            for item in wanted {
-                guard let line = order.payload.lines.first(where: { $0.lineID == item.lineID }) else {
-                    let known = order.payload.lines.map(\.lineID).joined(separator: ", ")
-                    throw StorageError.invalidArgument("Order \(orderId) has no line \(item.lineID) (its lines: \(known)).")
-                }
-                guard line.isPhysical else {
-                    throw StorageError.invalidArgument("Line \(item.lineID) of order \(orderId) is not a physical item; it is never shipped.")
-                }
-                let remaining = left[item.lineID] ?? 0
-                guard item.quantity <= remaining else {
-                    throw StorageError.invalidArgument(
-                        "Line \(item.lineID) of order \(orderId) has \(remaining) left to ship; cannot ship \(item.quantity).")
-                }
-                left[item.lineID] = remaining - item.quantity
-            }
-            let completes = left.values.allSatisfy { $0 == 0 }
+            let left = try Self.quantitiesLeftToShip(db, order)
+            let (wanted, completes) = try ShipmentPlan.items(for: order, requested: items, left: left)
             let shipment = try Self.ship(
                 db, orderId,
                 ShipmentConfirmation(idempotencyKey: key, trackingNumber: trackingNumber, carrier: carrier,

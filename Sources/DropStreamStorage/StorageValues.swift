@@ -253,3 +253,43 @@ public enum ShipmentKeys {
         return "order:\(orderId)/tracking:\(trackingNumber)/items:\(what)"
     }
 }
+
+/// What a confirmation ships, decided the same way on every engine.
+public enum ShipmentPlan {
+    /// The items to ship (`items`, or every physical line's quantity still left when nil) and
+    /// whether they complete the order. `left`: physical quantity per line not yet in a shipment.
+    public static func items(
+        for order: FulfillmentOrderRecord, requested items: [ShipmentItem]?, left: [String: Int]
+    ) throws -> (items: [ShipmentItem], completesOrder: Bool) {
+        var left = left
+        let wanted: [ShipmentItem]
+        if let items {
+            wanted = items
+        } else {
+            wanted = order.payload.lines.compactMap { line in
+                let quantity = left[line.lineID] ?? 0
+                return quantity > 0 ? ShipmentItem(lineID: line.lineID, quantity: quantity) : nil
+            }
+            guard !wanted.isEmpty else {
+                throw StorageError.invalidArgument("Order \(order.id) has nothing left to ship.")
+            }
+        }
+        for item in wanted {
+            guard let line = order.payload.lines.first(where: { $0.lineID == item.lineID }) else {
+                let known = order.payload.lines.map(\.lineID).joined(separator: ", ")
+                throw StorageError.invalidArgument("Order \(order.id) has no line \(item.lineID) (its lines: \(known)).")
+            }
+            guard line.isPhysical else {
+                throw StorageError.invalidArgument(
+                    "Line \(item.lineID) of order \(order.id) is not a physical item; it is never shipped.")
+            }
+            let remaining = left[item.lineID] ?? 0
+            guard item.quantity <= remaining else {
+                throw StorageError.invalidArgument(
+                    "Line \(item.lineID) of order \(order.id) has \(remaining) left to ship; cannot ship \(item.quantity).")
+            }
+            left[item.lineID] = remaining - item.quantity
+        }
+        return (wanted, left.values.allSatisfy { $0 == 0 })
+    }
+}
